@@ -42,4 +42,8 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
 def write_json(payload: Any, path: str | Path) -> Path:
     """Write ``payload`` as indented JSON atomically."""
     text = json.dumps(payload, indent=2, sort_keys=False, default=str) + "\n"
-    return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+    def write(tmp: Path) -> None:
+        tmp.write_text(text, encoding="utf-8")
+
+    return atomic_write(path, write)

@@ -5,4 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --dev
 .venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/mypy finwarn
 .venv/bin/python -m pytest -n 2 "$@"

@@ -138,13 +138,17 @@ def _open_text(path: Path) -> tuple[str, str]:
             return raw.decode(encoding), encoding
         except UnicodeDecodeError:
             continue
-    raise DataValidationError(f"{path}: cannot decode the text; save it as UTF-8.")  # pragma: no cover
+    raise DataValidationError(
+        f"{path}: cannot decode the text; save it as UTF-8."
+    )  # pragma: no cover
 
 
 def _read_delimited(path: Path) -> pd.DataFrame:
     text, encoding = _open_text(path)
     if not text.strip():
-        raise DataValidationError(f"{path}: the file is empty; it needs a header row and data rows.")
+        raise DataValidationError(
+            f"{path}: the file is empty; it needs a header row and data rows."
+        )
     if encoding != "utf-8-sig":
         logger.warning("%s is not UTF-8; read it as %s", path, encoding)
     sample = text[:65536]
@@ -160,8 +164,9 @@ def _read_delimited(path: Path) -> pd.DataFrame:
     good = [r if len(r) == width else [None] * width for r in rows[1:]]
     frame = pd.DataFrame(good, columns=header, dtype=object)
     malformed = [
-        None if len(r) == width else f"{len(r)} fields where the header has {width}: "
-        + delimiter.join(r)
+        None
+        if len(r) == width
+        else f"{len(r)} fields where the header has {width}: " + delimiter.join(r)
         for r in rows[1:]
     ]
     if any(m is not None for m in malformed):

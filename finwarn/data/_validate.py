@@ -29,16 +29,47 @@ __all__ = ["QUARANTINE_COLUMNS", "LoadResult", "load_data", "validate_frame"]
 
 logger = logging.getLogger(__name__)
 
-QUARANTINE_COLUMNS = ["file", "row", "entity", "period", "problem", "column", "value", "reason", "fix"]
+QUARANTINE_COLUMNS = [
+    "file",
+    "row",
+    "entity",
+    "period",
+    "problem",
+    "column",
+    "value",
+    "reason",
+    "fix",
+]
 
 # Usual names of the id columns, compared after normalisation (lower case, letters and digits).
 ROLE_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "entity": ("entity", "entityid", "company", "companyid", "companycode", "firm", "firmid",
-               "firmcode", "ticker", "stockcode", "id"),
+    "entity": (
+        "entity",
+        "entityid",
+        "company",
+        "companyid",
+        "companycode",
+        "firm",
+        "firmid",
+        "firmcode",
+        "ticker",
+        "stockcode",
+        "id",
+    ),
     "period": ("period", "year", "fiscalyear", "fyear", "reportyear"),
     "industry": ("industry", "sector", "industrycode", "sectorcode"),
-    "label": ("label", "class", "bankrupt", "bankruptcy", "distress", "distressed", "default",
-              "target", "status", "st"),
+    "label": (
+        "label",
+        "class",
+        "bankrupt",
+        "bankruptcy",
+        "distress",
+        "distressed",
+        "default",
+        "target",
+        "status",
+        "st",
+    ),
     "text": ("text", "reporttext", "annualreport", "mdna"),
 }
 
@@ -46,12 +77,35 @@ ROLE_SYNONYMS: dict[str, tuple[str, ...]] = {
 MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "?", "#n/a", "-", "--"})
 
 DISTRESSED_TOKENS = frozenset(
-    {"1", "true", "yes", "y", "distressed", "distress", "bankrupt", "default", "defaulted",
-     "st", "*st", "failed"}
+    {
+        "1",
+        "true",
+        "yes",
+        "y",
+        "distressed",
+        "distress",
+        "bankrupt",
+        "default",
+        "defaulted",
+        "st",
+        "*st",
+        "failed",
+    }
 )
 HEALTHY_TOKENS = frozenset(
-    {"0", "false", "no", "n", "healthy", "normal", "nonbankrupt", "non-bankrupt", "survived",
-     "active", "ok"}
+    {
+        "0",
+        "false",
+        "no",
+        "n",
+        "healthy",
+        "normal",
+        "nonbankrupt",
+        "non-bankrupt",
+        "survived",
+        "active",
+        "ok",
+    }
 )
 
 FIX = {
@@ -67,8 +121,7 @@ FIX = {
     "duplicate": "remove the repeated row",
     "malformed_row": "give the line as many fields as the header; quote values that contain "
     "the delimiter",
-    "conflicting_duplicate": "keep one row per company and period: remove or correct the "
-    "others",
+    "conflicting_duplicate": "keep one row per company and period: remove or correct the others",
 }
 
 
@@ -135,7 +188,10 @@ class LoadResult:
         table = self.table()
         bad = table[table["outcome"] == "quarantined"]
         if len(bad):
-            parts = ", ".join(f"{r.rows} {r.problem.replace('_', ' ')}" for r in bad.itertuples())
+            parts = ", ".join(
+                f"{rows} {str(problem).replace('_', ' ')}"
+                for rows, problem in zip(bad["rows"], bad["problem"], strict=True)
+            )
             text += f" ({parts})"
         return text + "."
 
@@ -284,6 +340,18 @@ def _as_text(series: pd.Series) -> pd.Series:
     return series.map(one).astype(object)
 
 
+def _label_token(value: object) -> str | None:
+    """Lower-case text of a label cell, with numbers written as integers ('1.0' -> '1')."""
+    if value is None:
+        return None
+    text = str(value).strip().lower()
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return str(int(number)) if number.is_integer() else text
+
+
 def _parse_numeric(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Return (values as float, mask of cells holding text that is not a number)."""
     if pd.api.types.is_bool_dtype(series):
@@ -341,8 +409,13 @@ def validate_frame(
     if "entity" in roles:
         col = roles["entity"]
         entity = _as_text(raw[col])
-        flag(entity.isna() | (entity == ""), col, raw[col], "missing_entity",
-             f"company id missing in column '{col}'")
+        flag(
+            entity.isna() | (entity == ""),
+            col,
+            raw[col],
+            "missing_entity",
+            f"company id missing in column '{col}'",
+        )
         out["entity"] = entity
     else:
         out["entity"] = [f"row-{i + 1}" for i in range(len(raw))]
@@ -352,8 +425,13 @@ def validate_frame(
         col = roles["period"]
         values, bad = _parse_numeric(raw[col])
         not_int = values.notna() & (values != values.round())
-        flag(bad | not_int | values.isna() | np.isinf(values.fillna(0)), col, raw[col],
-             "bad_period", f"period {{value!r}} in column '{col}' is not a whole number")
+        flag(
+            bad | not_int | values.isna() | np.isinf(values.fillna(0)),
+            col,
+            raw[col],
+            "bad_period",
+            f"period {{value!r}} in column '{col}' is not a whole number",
+        )
         out["period"] = values
 
     if "industry" in roles:
@@ -363,7 +441,7 @@ def validate_frame(
     if "label" in roles:
         col = roles["label"]
         text = _as_text(raw[col])
-        lowered = text.map(lambda v: None if v is None else str(v).strip().lower())
+        lowered = text.map(_label_token)
         distressed = set(DISTRESSED_TOKENS) | {
             str(v).lower() for v in mapping.label_values.get("distressed", [])
         }
@@ -375,8 +453,13 @@ def validate_frame(
         label[lowered.isin(distressed)] = 1.0
         label[lowered.isin(healthy) & ~lowered.isin(distressed)] = 0.0
         unknown = ~missing & label.isna()
-        flag(unknown, col, raw[col], "unknown_label",
-             f"label {{value!r}} in column '{col}' is neither distressed nor healthy")
+        flag(
+            unknown,
+            col,
+            raw[col],
+            "unknown_label",
+            f"label {{value!r}} in column '{col}' is neither distressed nor healthy",
+        )
         out["label"] = label
 
     if "text" in roles:
@@ -396,12 +479,7 @@ def validate_frame(
             continue
         values, bad = _parse_numeric(raw[col])
         n_present = int(values.notna().sum() + bad.sum())
-        if (
-            explicit is None
-            and name not in items
-            and n_present
-            and bad.sum() > 0.5 * n_present
-        ):
+        if explicit is None and name not in items and n_present and bad.sum() > 0.5 * n_present:
             example = raw[col][bad].iloc[0]
             notes.append(
                 f"column '{col}' holds text (e.g. {example!r}) and is not used as a feature; "
@@ -412,14 +490,20 @@ def validate_frame(
         flag(np.isinf(values), col, raw[col], "infinite", f"infinite value in column '{col}'")
         item = items.get(name)
         if item is not None and item.min is not None:
-            flag(values < item.min, col, raw[col], "impossible_value",
-                 f"{name} = {{value}} is negative, which is impossible")
+            flag(
+                values < item.min,
+                col,
+                raw[col],
+                "impossible_value",
+                f"{name} = {{value}} is negative, which is impossible",
+            )
         out[name] = values.where(~np.isinf(values))
         features.append(name)
     if not features:
         raise DataValidationError(
-            f"{source}: no numeric feature columns found (columns: {preview(list(raw.columns), 10)})."
-            " finwarn needs raw statement items or ratios as numbers."
+            f"{source}: no numeric feature columns found (columns: "
+            f"{preview(list(raw.columns), 10)}). finwarn needs raw statement items or ratios "
+            "as numbers."
         )
 
     rejected = _group_problems(problems)
@@ -486,15 +570,23 @@ def _find_duplicates(
         if same:
             for pos in positions[1:]:
                 rejected.setdefault(pos, []).append(
-                    (key_col, raw[key_col].iloc[pos], "duplicate",
-                     f"{where} repeats row {positions[0] + 1} with identical values")
+                    (
+                        key_col,
+                        raw[key_col].iloc[pos],
+                        "duplicate",
+                        f"{where} repeats row {positions[0] + 1} with identical values",
+                    )
                 )
         else:
             rows = ", ".join(str(p + 1) for p in positions)
             for pos in positions:
                 rejected.setdefault(pos, []).append(
-                    (key_col, raw[key_col].iloc[pos], "conflicting_duplicate",
-                     f"{where} appears in rows {rows} with different values")
+                    (
+                        key_col,
+                        raw[key_col].iloc[pos],
+                        "conflicting_duplicate",
+                        f"{where} appears in rows {rows} with different values",
+                    )
                 )
 
 

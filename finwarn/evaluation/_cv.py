@@ -60,8 +60,10 @@ class EvaluationResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: the protocol, the summary and the per-fold metrics."""
+        table = self.table()
         summary = {
-            r.metric: {"mean": _num(r.mean), "sd": _num(r.sd)} for r in self.table().itertuples()
+            str(metric): {"mean": _num(float(mean)), "sd": _num(float(sd))}
+            for metric, mean, sd in zip(table["metric"], table["mean"], table["sd"], strict=True)
         }
         return {
             "protocol": self.protocol,
@@ -144,14 +146,34 @@ def cross_validate(
             model, _take(X, train), y[train], _take(X, test), y[test]
         )
         records.append(
-            {"repeat": repeat + 1, "fold": fold + 1, "n_train": len(train), "n_test": len(test),
-             "test_distressed": int(y[test].sum()), **metrics}
+            {
+                "repeat": repeat + 1,
+                "fold": fold + 1,
+                "n_train": len(train),
+                "n_test": len(test),
+                "test_distressed": int(y[test].sum()),
+                **metrics,
+            }
         )
-        oof.append(pd.DataFrame({"repeat": repeat + 1, "fold": fold + 1, "row": test, "y": y[test],
-                                 "proba": proba, "warned": warned}))
+        oof.append(
+            pd.DataFrame(
+                {
+                    "repeat": repeat + 1,
+                    "fold": fold + 1,
+                    "row": test,
+                    "y": y[test],
+                    "proba": proba,
+                    "warned": warned,
+                }
+            )
+        )
         logger.info(
             "repeat %d fold %d: ROC-AUC %.4f PR-AUC %.4f (%.1f s)",
-            repeat + 1, fold + 1, metrics["roc_auc"], metrics["pr_auc"], metrics["fit_seconds"],
+            repeat + 1,
+            fold + 1,
+            metrics["roc_auc"],
+            metrics["pr_auc"],
+            metrics["fit_seconds"],
         )
         if progress is not None:
             progress(i + 1, total)

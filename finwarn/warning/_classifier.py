@@ -95,7 +95,7 @@ class WarningClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     >>> X, y = make_classification(n_samples=400, weights=[0.9], random_state=0)
     >>> model = WarningClassifier(random_state=0).fit(X, y)
     >>> model.predict_level(X[:3]).tolist()
-    ['none', 'none', 'none']
+    ['none', 'none', 'light']
     """
 
     _parameter_constraints: dict[str, list[Any]] = {  # noqa: RUF012 - sklearn convention
@@ -142,11 +142,12 @@ class WarningClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             X = validate_data(self, X, ensure_all_finite="allow-nan")
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)
-        if type_of_target(y) != "binary":
-            classes = np.unique(y)
+        classes = np.unique(y)
+        if type_of_target(y) != "binary" or len(classes) != 2:
             raise ValueError(
-                f"WarningClassifier needs exactly two classes (distressed and healthy); "
-                f"got {len(classes)} class(es): {classes[:5].tolist()}."
+                "Only binary classification is supported: WarningClassifier needs exactly two "
+                f"classes (distressed and healthy); got {len(classes)} class(es): "
+                f"{classes[:5].tolist()}."
             )
         self.classes_ = np.unique(y)
         positive = y == self.classes_[1]
@@ -161,7 +162,9 @@ class WarningClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         if folds < config.calibration.folds:
             logger.warning(
                 "only %d rows in the smaller class: calibrating on %d folds instead of %d",
-                n_minority, folds, config.calibration.folds,
+                n_minority,
+                folds,
+                config.calibration.folds,
             )
         base = self._base_estimator()
         cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.random_state)
@@ -203,7 +206,8 @@ class WarningClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
     def score_raw(self, X) -> np.ndarray:
         """The estimator's uncalibrated score of distress (used to break ties in ranks)."""
-        return self.estimator_.predict_proba(self._check_X(X))[:, 1]
+        X = self._check_X(X)
+        return self.estimator_.predict_proba(X)[:, 1]
 
     def predict_proba(self, X) -> np.ndarray:
         """Calibrated probabilities, columns ordered as ``classes_``."""

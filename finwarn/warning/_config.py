@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from importlib import resources
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, Literal
 
@@ -27,7 +28,7 @@ class CutoffConfig(BaseModel):
     @model_validator(mode="after")
     def _increasing(self) -> CutoffConfig:
         v = self.values
-        if any(b <= a for a, b in zip(v, v[1:], strict=False)):
+        if any(b <= a for a, b in pairwise(v)):
             raise ValueError(f"cut-off values must increase strictly, got {list(v)}")
         if any(x <= 0 for x in v):
             raise ValueError(f"cut-off values must be positive, got {list(v)}")

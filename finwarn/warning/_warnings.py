@@ -37,8 +37,11 @@ class Warnings:
         counts = self.frame["level"].value_counts().reindex(list(self.levels), fill_value=0)
         total = max(len(self.frame), 1)
         return pd.DataFrame(
-            {"level": list(self.levels), "firms": counts.to_numpy(),
-             "share": (counts.to_numpy() / total).round(4)}
+            {
+                "level": list(self.levels),
+                "firms": counts.to_numpy(),
+                "share": (counts.to_numpy() / total).round(4),
+            }
         )
 
 

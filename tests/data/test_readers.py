@@ -47,8 +47,7 @@ def test_csv_cells_stay_text_and_semicolons_are_sniffed(tmp_path):
 def test_arff_missing_values_and_nominal_labels(tmp_path):
     path = tmp_path / "small.arff"
     path.write_text(
-        "@relation test\n@attribute Attr1 numeric\n@attribute class {0,1}\n@data\n"
-        "0.5,1\r\n?,0\r\n"
+        "@relation test\n@attribute Attr1 numeric\n@attribute class {0,1}\n@data\n0.5,1\r\n?,0\r\n"
     )
     raw = read_raw(path)
     assert raw["class"].tolist() == ["1", "0"]
@@ -57,14 +56,18 @@ def test_arff_missing_values_and_nominal_labels(tmp_path):
 
 def test_missing_file_suggests_a_close_name(tmp_path):
     (tmp_path / "panel.csv").write_text("a\n1\n")
-    with pytest.raises(DataValidationError, match=r"pannel\.csv: file not found\. Did you mean 'panel\.csv'\?"):
+    with pytest.raises(
+        DataValidationError, match=r"pannel\.csv: file not found\. Did you mean 'panel\.csv'\?"
+    ):
         read_raw(tmp_path / "pannel.csv")
 
 
 def test_unsupported_format_names_the_formats(tmp_path):
     path = tmp_path / "data.sav"
     path.write_text("x")
-    with pytest.raises(DataValidationError, match=r"unsupported file type '\.sav'.*convert the file to CSV"):
+    with pytest.raises(
+        DataValidationError, match=r"unsupported file type '\.sav'.*convert the file to CSV"
+    ):
         read_raw(path)
 
 
@@ -78,7 +81,9 @@ def test_empty_csv_is_an_error(tmp_path):
 def test_duplicate_column_names_are_refused(tmp_path):
     path = tmp_path / "dup.csv"
     path.write_text("a,b,a\n1,2,3\n")
-    with pytest.raises(DataValidationError, match=r"column name\(s\) \['a'\] appear more than once"):
+    with pytest.raises(
+        DataValidationError, match=r"column name\(s\) \['a'\] appear more than once"
+    ):
         read_raw(path)
 
 

@@ -10,7 +10,7 @@ from finwarn.data import QUARANTINE_COLUMNS, ColumnMapping, load_data, validate_
 from finwarn.exceptions import DataValidationError
 
 GOOD = [
-    ("F1", "2019", "retail", "0", "100", "50", "40"),
+    ("F1", "2019", "retail", "0.0", "100", "50", "40"),
     ("F1", "2020", "retail", "1", "90", "55", "-5"),
     ("F2", "2019", "tech", "no", "200", "20", "30"),
     ("F2", "2020", "tech", "", "210", "25", "35"),
@@ -29,7 +29,13 @@ def _csv(tmp_path, rows, header=HEADER, name="firms.csv"):
 def test_good_rows_become_the_canonical_table(tmp_path):
     result = load_data(_csv(tmp_path, GOOD))
     assert list(result.data.columns) == [
-        "entity", "period", "industry", "label", "total_assets", "total_liabilities", "net_income"
+        "entity",
+        "period",
+        "industry",
+        "label",
+        "total_assets",
+        "total_liabilities",
+        "net_income",
     ]
     assert result.data["period"].dtype == np.int64
     assert result.data["label"].tolist()[:3] == [0.0, 1.0, 0.0]
@@ -57,12 +63,16 @@ def test_every_kind_of_bad_row_is_quarantined_with_its_reason(tmp_path):
     assert q.loc[5, "reason"] == "text '12,5' in numeric column 'total_assets'"
     assert q.loc[6, "problem"] == "infinite"
     assert q.loc[7, "reason"] == "total_assets = -10 is negative, which is impossible"
-    assert q.loc[8, "reason"] == "label 'maybe' in column 'bankrupt' is neither distressed nor healthy"
+    assert (
+        q.loc[8, "reason"] == "label 'maybe' in column 'bankrupt' is neither distressed nor healthy"
+    )
     assert "label_values" in q.loc[8, "fix"]
     assert q.loc[9, "problem"] == "missing_entity"
     assert q.loc[10, "reason"] == "period 'FY19' in column 'year' is not a whole number"
     assert q.loc[1, "problem"] == q.loc[11, "problem"] == "conflicting_duplicate"
-    assert q.loc[11, "reason"] == "entity 'F1' period 2019 appears in rows 1, 11 with different values"
+    assert (
+        q.loc[11, "reason"] == "entity 'F1' period 2019 appears in rows 1, 11 with different values"
+    )
     assert q.loc[12, "reason"] == "entity 'F2' period 2019 repeats row 3 with identical values"
     assert (q["file"] == "firms.csv").all() and q["fix"].str.len().gt(10).all()
     # nothing silently dropped: every row is either accepted or quarantined
@@ -92,7 +102,10 @@ def test_mapping_renames_columns_and_labels(tmp_path):
         header="code,fy,grp,flag,TotAssets,TL,NI\n",
     )
     mapping = ColumnMapping(
-        entity="code", period="fy", industry="grp", label="flag",
+        entity="code",
+        period="fy",
+        industry="grp",
+        label="flag",
         columns={"total_assets": "TotAssets", "total_liabilities": "TL", "net_income": "NI"},
     )
     result = load_data(path, mapping)

@@ -18,8 +18,13 @@ def test_every_fold_and_repeat_is_reported(data):
     X, y = data
     calls = []
     result = cross_validate(
-        WarningClassifier(LogisticRegression(), random_state=0), X, y,
-        folds=3, repeats=2, random_state=0, progress=lambda done, total: calls.append((done, total)),
+        WarningClassifier(LogisticRegression(), random_state=0),
+        X,
+        y,
+        folds=3,
+        repeats=2,
+        random_state=0,
+        progress=lambda done, total: calls.append((done, total)),
     )
     assert len(result.folds) == 6
     assert result.folds[["repeat", "fold"]].drop_duplicates().shape[0] == 6
@@ -56,17 +61,23 @@ def test_no_leakage_the_test_fold_is_not_seen_in_fit(data):
             return super().predict_proba(X[:, 1:])
 
     with_ids = np.column_stack([np.arange(len(y)), X])
-    result = cross_validate(WarningClassifier(Spy(), random_state=0), with_ids, y, folds=3, repeats=1)
+    result = cross_validate(
+        WarningClassifier(Spy(), random_state=0), with_ids, y, folds=3, repeats=1
+    )
     per_outer = len(seen) // 3
     assert per_outer == 6  # 5 calibration fits + the refit on the whole training fold
     for fold, part in result.oof.groupby("fold"):
         test = set(part["row"])
-        for rows in seen[(fold - 1) * per_outer:fold * per_outer]:
+        for rows in seen[(fold - 1) * per_outer : fold * per_outer]:
             assert not (rows & test)
 
 
 def test_too_few_minority_rows_for_the_folds():
     X = np.zeros((20, 2))
     y = np.array([1, 1] + [0] * 18)
-    with pytest.raises(ValueError, match=r"5-fold stratified evaluation needs at least 5 rows of each class; the smaller class has 2"):
+    with pytest.raises(
+        ValueError,
+        match=r"5-fold stratified evaluation needs at least 5 rows of each class; "
+        r"the smaller class has 2",
+    ):
         cross_validate(WarningClassifier(LogisticRegression()), X, y, folds=5)

@@ -25,7 +25,10 @@ def test_cutoffs_follow_the_training_base_rate():
 
 def test_probability_mode_uses_the_values_as_given():
     cfg = WarningConfig.model_validate(
-        {**load_warning_config().model_dump(), "cutoffs": {"mode": "probability", "values": [0.1, 0.2, 0.5]}}
+        {
+            **load_warning_config().model_dump(),
+            "cutoffs": {"mode": "probability", "values": [0.1, 0.2, 0.5]},
+        }
     )
     np.testing.assert_allclose(level_cutoffs(cfg, 0.05), [0.1, 0.2, 0.5])
 
@@ -75,7 +78,10 @@ def test_dataframes_keep_feature_names(data):
 
 def test_more_than_two_classes_is_refused():
     X = np.random.default_rng(0).normal(size=(30, 2))
-    with pytest.raises(ValueError, match=r"needs exactly two classes .* got 3 class\(es\): \[0, 1, 2\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"Only binary .* needs exactly two classes .* got 3 class\(es\): \[0, 1, 2\]",
+    ):
         WarningClassifier(LogisticRegression()).fit(X, np.arange(30) % 3)
 
 
@@ -83,14 +89,21 @@ def test_too_few_distressed_rows_is_refused():
     X = np.random.default_rng(0).normal(size=(30, 2))
     y = np.zeros(30, dtype=int)
     y[0] = 1
-    with pytest.raises(ValueError, match=r"each class needs at least 2 rows .* smaller class has 1"):
+    with pytest.raises(
+        ValueError, match=r"each class needs at least 2 rows .* smaller class has 1"
+    ):
         WarningClassifier(LogisticRegression()).fit(X, y)
 
 
 def test_warnings_rank_by_probability_then_raw_score():
     ids = pd.DataFrame({"entity": ["a", "b", "c"], "period": [2020, 2020, 2020]})
-    w = make_warnings(ids, np.array([0.2, 0.2, 0.5]), np.array([0.3, 0.4, 0.9]),
-                      np.array(["light", "light", "heavy"]), ("none", "light", "heavy"))
+    w = make_warnings(
+        ids,
+        np.array([0.2, 0.2, 0.5]),
+        np.array([0.3, 0.4, 0.9]),
+        np.array(["light", "light", "heavy"]),
+        ("none", "light", "heavy"),
+    )
     table = w.table()
     assert table["entity"].tolist() == ["c", "b", "a"]
     assert table["rank"].tolist() == [1, 2, 3]

@@ -1,0 +1,318 @@
+"""The ``finwarn`` command line: demo, validate, train, score, evaluate."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+import finwarn
+from finwarn._io import write_csv, write_json
+from finwarn.exceptions import FinwarnError
+
+app = typer.Typer(
+    name="finwarn",
+    help="finwarn: financial-risk early warnings from company financial data.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=True, soft_wrap=True)
+out_console = Console()
+
+DataOpt = Annotated[
+    Path, typer.Option("--data", help="Data file: CSV, Parquet, Excel, ARFF or (gzip) JSON.")
+]
+MappingOpt = Annotated[
+    Path | None,
+    typer.Option("--mapping", help="YAML file mapping your column names onto finwarn's."),
+]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option("--config", help="YAML warning settings (levels, cut-offs, calibration)."),
+]
+SeedOpt = Annotated[
+    int, typer.Option("--seed", help="Random seed; the same seed gives the same result.")
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        out_console.print(f"finwarn {finwarn.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    verbose: Annotated[
+        int, typer.Option("--verbose", "-v", count=True, help="More detail (-v info, -vv debug).")
+    ] = 0,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(
+        level=level,
+        format="%(message)s",
+        handlers=[RichHandler(console=console, show_path=False, show_time=False)],
+        force=True,
+    )
+
+
+@contextmanager
+def _steps(title: str) -> Iterator:
+    """A spinner with the current step, for jobs without a known length."""
+    with console.status(title) as status:
+        yield lambda text: status.update(f"{title}: {text}")
+
+
+def _load(data: Path, mapping: Path | None):
+    from finwarn.data import load_data
+    from finwarn.workflow import known_columns
+
+    loaded = load_data(data, mapping, known_columns=known_columns())
+    console.print(loaded.summary())
+    for note in loaded.notes:
+        console.print(f"  [dim]note: {note}[/dim]")
+    return loaded
+
+
+def _config(path: Path | None):
+    from finwarn.warning import load_warning_config
+
+    return load_warning_config(path)
+
+
+def _print_warnings(warnings, top: int = 10) -> None:
+    counts = Table(title="Warnings by level")
+    for col in ("level", "firms", "share"):
+        counts.add_column(col, justify="right" if col != "level" else "left")
+    for row in warnings.counts().itertuples():
+        counts.add_row(row.level, f"{row.firms:,}", f"{row.share:.1%}")
+    out_console.print(counts)
+    riskiest = Table(title=f"Top {top} riskiest")
+    frame = warnings.table().head(top)
+    for col in ("rank", "entity", "period", "probability", "level"):
+        riskiest.add_column(col)
+    for row in frame.itertuples():
+        period = "" if str(row.period) in ("<NA>", "nan") else str(row.period)
+        riskiest.add_row(
+            str(row.rank), str(row.entity), period, f"{row.probability:.3f}", row.level
+        )
+    out_console.print(riskiest)
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="Folder for the outputs.")] = Path(
+        "finwarn-output"
+    ),
+    firms: Annotated[int, typer.Option("--firms", min=50, help="Simulated firms.")] = 1000,
+    years: Annotated[int, typer.Option("--years", min=3, help="Simulated years.")] = 8,
+    model: Annotated[str, typer.Option("--model", help="bp, logit or lightgbm.")] = "bp",
+    seed: SeedOpt = 0,
+) -> None:
+    """Run finwarn end to end on SIMULATED data: validate, train, evaluate, score.
+
+    Writes demo_panel.csv (the simulated input, with a few deliberately bad rows),
+    quarantine.csv, warnings.csv, metrics.json, model.joblib and model.json to --out.
+    """
+    from finwarn.workflow import run_demo
+
+    with _steps("demo") as step:
+        result = run_demo(
+            out, n_firms=firms, n_years=years, model=model, random_state=seed, step=step
+        )
+    held = result.metrics["held_out"]
+    console.print(
+        f"[bold]SIMULATED data[/bold]: {firms} firms x {years} years; "
+        f"{result.quarantined} bad rows quarantined (see quarantine.csv)."
+    )
+    out_console.print(
+        f"Held-out firms ({held['rows']:,} firm-years, {held['distressed']} distressed): "
+        f"ROC-AUC {held['roc_auc']:.3f}, PR-AUC {held['pr_auc']:.3f}, "
+        f"recall {held['recall']:.2f}, precision {held['precision']:.2f} at level "
+        f"'{result.metrics['warning_cutoffs']['alert_level']}' or above."
+    )
+    _print_warnings(result.warnings)
+    out_console.print(f"Outputs in {out}/: " + ", ".join(p.name for p in result.files.values()))
+
+
+@app.command()
+def validate(
+    data: DataOpt,
+    out: Annotated[Path, typer.Option("--out", help="Folder for the outputs.")],
+    mapping: MappingOpt = None,
+) -> None:
+    """Check a data file: write the accepted rows, the quarantine and a summary.
+
+    Writes clean.csv (canonical columns), quarantine.csv (one row per rejected row with
+    its reason and fix) and validation.json to --out.
+    """
+    loaded = _load(data, mapping)
+    write_csv(loaded.data, out / "clean.csv")
+    write_csv(loaded.quarantine, out / "quarantine.csv")
+    write_json(
+        {
+            "source": loaded.source,
+            "rows_read": loaded.n_read,
+            "accepted": len(loaded.data),
+            "quarantined": len(loaded.quarantine),
+            "features": loaded.features,
+            "by_problem": loaded.table().to_dict(orient="records"),
+            "notes": list(loaded.notes),
+        },
+        out / "validation.json",
+    )
+    out_console.print(f"Wrote clean.csv, quarantine.csv and validation.json to {out}/")
+
+
+@app.command()
+def train(
+    data: DataOpt,
+    model_out: Annotated[Path, typer.Option("--model-out", help="Where to save the model.")],
+    mapping: MappingOpt = None,
+    model: Annotated[str, typer.Option("--model", help="bp, logit or lightgbm.")] = "bp",
+    config: ConfigOpt = None,
+    seed: SeedOpt = 0,
+) -> None:
+    """Train a calibrated warning model and save it (model file + .json metadata)."""
+    from finwarn.workflow import save_model
+    from finwarn.workflow import train as train_job
+
+    loaded = _load(data, mapping)
+    with _steps(f"training {model}"):
+        trained = train_job(loaded, model=model, config=_config(config), random_state=seed)
+    path, meta = save_model(trained, model_out)
+    side = path.with_name(path.stem + ".quarantine.csv")
+    if len(loaded.quarantine):
+        write_csv(loaded.quarantine, side)
+        console.print(f"{len(loaded.quarantine)} quarantined rows written to {side}")
+    if len(trained.excluded):
+        left = path.with_name(path.stem + ".excluded.csv")
+        write_csv(trained.excluded, left)
+        console.print(f"{len(trained.excluded)} labelled rows left out of training: {left}")
+    m = trained.metadata["metrics"]
+    out_console.print(
+        f"Out-of-fold on the training data: ROC-AUC {m['roc_auc']:.3f}, PR-AUC {m['pr_auc']:.3f}."
+    )
+    out_console.print(f"Saved {path} and {meta}")
+
+
+@app.command()
+def score(
+    model: Annotated[Path, typer.Option("--model", help="A model saved by `finwarn train`.")],
+    data: DataOpt,
+    out: Annotated[Path, typer.Option("--out", help="Folder for the outputs.")],
+    mapping: MappingOpt = None,
+    all_periods: Annotated[
+        bool,
+        typer.Option("--all-periods", help="Score every row, not only each firm's latest period."),
+    ] = False,
+) -> None:
+    """Score firms: warnings.csv (entity, period, probability, level, rank), quarantine.csv,
+    metrics.json."""
+    from finwarn.workflow import build_features, decision_metrics, load_model
+    from finwarn.workflow import score as score_job
+
+    trained = load_model(model)
+    loaded = _load(data, mapping)
+    prepared = build_features(loaded, spec=trained.spec)
+    scope = "all" if all_periods else "latest_per_firm"
+    warnings = score_job(trained, loaded, prepared=prepared, scope=scope)
+    write_csv(warnings.table(), out / "warnings.csv")
+    write_csv(loaded.quarantine, out / "quarantine.csv")
+    summary: dict = {
+        "model": str(model),
+        "data": loaded.source,
+        "scored": len(warnings.frame),
+        "scope": "every row" if all_periods else "each firm's latest period",
+        "by_level": dict(
+            zip(
+                warnings.counts()["level"],
+                warnings.counts()["firms"].astype(int).tolist(),
+                strict=True,
+            )
+        ),
+        "quarantined": len(loaded.quarantine),
+    }
+    if prepared.y is not None:
+        import numpy as np
+
+        labelled = ~np.isnan(prepared.y)
+        if labelled.sum() and len(np.unique(prepared.y[labelled])) == 2:
+            proba = trained.classifier.predict_proba(prepared.X[labelled])[:, 1]
+            summary["labelled_rows"] = decision_metrics(
+                trained.classifier, prepared.y[labelled].astype(int), proba
+            )
+    write_json(summary, out / "metrics.json")
+    _print_warnings(warnings)
+    out_console.print(f"Wrote warnings.csv, quarantine.csv and metrics.json to {out}/")
+
+
+@app.command()
+def evaluate(
+    data: DataOpt,
+    mapping: MappingOpt = None,
+    model: Annotated[str, typer.Option("--model", help="bp, logit or lightgbm.")] = "bp",
+    folds: Annotated[int, typer.Option("--folds", min=2, help="Folds per repeat.")] = 5,
+    repeats: Annotated[
+        int, typer.Option("--repeats", min=1, help="Repeats with new shuffles.")
+    ] = 2,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write the results as JSON.")
+    ] = None,
+    config: ConfigOpt = None,
+    seed: SeedOpt = 0,
+) -> None:
+    """Repeated stratified k-fold evaluation: mean and sd of ROC-AUC, PR-AUC, F1, ..."""
+    from finwarn.workflow import evaluate as evaluate_job
+
+    loaded = _load(data, mapping)
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(f"evaluating {model}", total=folds * repeats)
+        result = evaluate_job(
+            loaded,
+            model=model,
+            folds=folds,
+            repeats=repeats,
+            config=_config(config),
+            random_state=seed,
+            progress=lambda done, total: bar.update(task, completed=done),
+        )
+    table = Table(title=f"{model} on {data.name}: {folds}-fold stratified CV x {repeats}")
+    for col in ("metric", "mean", "sd", "min", "max"):
+        table.add_column(col, justify="left" if col == "metric" else "right")
+    for row in result.table().itertuples():
+        table.add_row(
+            str(row.metric), f"{row.mean:.4f}", f"{row.sd:.4f}", f"{row.min:.4f}", f"{row.max:.4f}"
+        )
+    out_console.print(table)
+    if json_out is not None:
+        write_json(result.to_dict(), json_out)
+        out_console.print(f"Wrote {json_out}")
+
+
+def main() -> None:
+    """Entry point: run the app, turning finwarn's own errors into a clean message."""
+    try:
+        app()
+    except FinwarnError as exc:
+        console.print(f"[bold red]error:[/bold red] {exc}", highlight=False)
+        sys.exit(2)

@@ -1,0 +1,34 @@
+"""End-to-end jobs over a data file (train, score, evaluate, save, load).
+
+The CLI and the service call these; they hold no logic of their own.
+"""
+
+from finwarn.workflow._demo import DemoResult, run_demo
+from finwarn.workflow._features import FeatureSpec, Prepared, build_features, known_columns
+from finwarn.workflow._jobs import (
+    TrainedModel,
+    decision_metrics,
+    evaluate,
+    labelled_rows,
+    score,
+    train,
+)
+from finwarn.workflow._store import load_model, metadata_path, save_model
+
+__all__ = [
+    "DemoResult",
+    "FeatureSpec",
+    "Prepared",
+    "TrainedModel",
+    "build_features",
+    "decision_metrics",
+    "evaluate",
+    "known_columns",
+    "labelled_rows",
+    "load_model",
+    "metadata_path",
+    "run_demo",
+    "save_model",
+    "score",
+    "train",
+]

@@ -1,0 +1,323 @@
+"""The jobs behind the CLI (and later the service): train, score, evaluate."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import platform
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+import finwarn
+from finwarn._text import did_you_mean
+from finwarn.cleaning import sparse_rows
+from finwarn.data import LoadResult
+from finwarn.data._validate import ROLE_SYNONYMS
+from finwarn.evaluation import EvaluationResult, binary_metrics, cross_validate
+from finwarn.exceptions import DataValidationError
+from finwarn.models import make_model
+from finwarn.warning import WarningClassifier, WarningConfig, Warnings, load_warning_config
+from finwarn.warning import make_warnings as _make_warnings
+from finwarn.workflow._features import FeatureSpec, Prepared, build_features
+
+__all__ = [
+    "DEFAULT_MAX_SAMPLE_MISSING",
+    "SCOPES",
+    "TrainedModel",
+    "decision_metrics",
+    "evaluate",
+    "labelled_rows",
+    "score",
+    "train",
+]
+
+logger = logging.getLogger(__name__)
+
+# Paper 001: samples missing more than half of their indicators are not used for training.
+DEFAULT_MAX_SAMPLE_MISSING = 0.5
+
+
+@dataclass
+class TrainedModel:
+    """A fitted warning model with the recipe of its features and its metadata.
+
+    Attributes
+    ----------
+    classifier : WarningClassifier
+    spec : FeatureSpec
+    metadata : dict
+        finwarn version, model name, features, training-data hash, metrics, cut-offs,
+        library versions; saved as JSON next to the model file.
+    excluded : pandas.DataFrame
+        Training rows not used, with the reason (``entity``, ``period``, ``reason``).
+    """
+
+    classifier: WarningClassifier
+    spec: FeatureSpec
+    metadata: dict[str, Any]
+    excluded: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def _require_label(loaded: LoadResult, prepared: Prepared) -> np.ndarray:
+    if prepared.y is None:
+        columns = list(loaded.features)
+        hint = ""
+        for synonym in ROLE_SYNONYMS["label"]:
+            hint = did_you_mean(synonym, columns)
+            if hint:
+                break
+        raise DataValidationError(
+            f"{loaded.source}: no label column found (looked for "
+            f"{', '.join(ROLE_SYNONYMS['label'][:6])}, ...).{hint} Name it in a mapping file "
+            "(label: <your column>) to train or evaluate."
+        )
+    return prepared.y
+
+
+def labelled_rows(
+    loaded: LoadResult,
+    prepared: Prepared,
+    *,
+    max_sample_missing: float = DEFAULT_MAX_SAMPLE_MISSING,
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """Rows usable for training: labelled and not too sparse.
+
+    Returns
+    -------
+    mask : ndarray of bool
+        Rows to use.
+    excluded : DataFrame
+        The labelled rows left out, each with its reason (nothing is dropped silently);
+        indexed by position in the data.
+    """
+    y = _require_label(loaded, prepared)
+    labelled = ~np.isnan(y)
+    sparse, reasons = sparse_rows(prepared.X, max_missing=max_sample_missing)
+    use = labelled & ~sparse
+    out = prepared.ids.loc[labelled & sparse].copy()
+    out["row"] = loaded.rows[labelled & sparse]
+    out["reason"] = reasons.reindex(out.index).to_numpy()
+    n_unlabelled = int((~labelled).sum())
+    if n_unlabelled:
+        logger.info("%d rows have no label (outcome unknown): scored, not trained on", n_unlabelled)
+    if len(out):
+        logger.warning("%d labelled rows left out of training: too many missing values", len(out))
+    if use.sum() == 0:
+        raise DataValidationError(f"{loaded.source}: no labelled rows left to train on.")
+    classes = np.unique(y[use])
+    if len(classes) < 2:
+        raise DataValidationError(
+            f"{loaded.source}: every labelled row has label {int(classes[0])}; training needs "
+            "both distressed (1) and healthy (0) firms."
+        )
+    return use, out
+
+
+def _data_hash(X: pd.DataFrame, y: np.ndarray) -> str:
+    digest = hashlib.sha256()
+    digest.update("\x1f".join(X.columns).encode())
+    digest.update(pd.util.hash_pandas_object(X, index=False).to_numpy().tobytes())
+    digest.update(np.ascontiguousarray(y, dtype=float).tobytes())
+    return digest.hexdigest()
+
+
+def _versions() -> dict[str, str]:
+    import lightgbm
+    import sklearn
+
+    versions = {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
+        "scikit-learn": sklearn.__version__,
+        "lightgbm": lightgbm.__version__,
+    }
+    try:
+        import torch
+
+        versions["torch"] = torch.__version__
+    except ImportError:  # torch is optional (finwarn[nn])
+        pass
+    return versions
+
+
+def decision_metrics(model: WarningClassifier, y: np.ndarray, proba: np.ndarray) -> dict:
+    """Metrics of probabilities ``proba``, warned at the model's alert level."""
+    warned = model.level_index(proba) >= model.alert_index_
+    return {k: round(v, 6) for k, v in binary_metrics(y, proba, warned).items()}
+
+
+def train(
+    loaded: LoadResult,
+    *,
+    model: str = "bp",
+    config: WarningConfig | None = None,
+    random_state: int | None = 0,
+    prepared: Prepared | None = None,
+    rows: np.ndarray | None = None,
+) -> TrainedModel:
+    """Train a calibrated warning model on the labelled rows of a loaded file.
+
+    Parameters
+    ----------
+    loaded : LoadResult
+        The training data.
+    model : str
+        A name of :data:`finwarn.models.MODEL_NAMES` (``bp``, ``logit``, ``lightgbm``).
+    config : WarningConfig, optional
+        Warning levels and calibration (default: the packaged settings).
+    random_state : int or None
+        Seeds the model and the calibration folds.
+    prepared : Prepared, optional
+        Features already built from ``loaded`` (built here otherwise).
+    rows : ndarray of bool, optional
+        Restrict training to these rows (e.g. the training firms of a hold-out split).
+    """
+    config = config or load_warning_config()
+    prepared = prepared or build_features(loaded)
+    use, excluded = labelled_rows(loaded, prepared)
+    if rows is not None:
+        use &= rows
+        excluded = excluded[rows[excluded.index]] if len(excluded) else excluded
+    X = prepared.X[use]
+    y = prepared.y[use].astype(int)  # type: ignore[index]
+    estimator = make_model(model, random_state=random_state)
+    classifier = WarningClassifier(estimator, config=config, random_state=random_state)
+    logger.info("training %s on %d rows (%d distressed)", model, len(y), int(y.sum()))
+    classifier.fit(X, y)
+    metadata = {
+        "finwarn_version": finwarn.__version__,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "model": model,
+        "random_state": random_state,
+        "features": list(prepared.spec.features),
+        "feature_spec": prepared.spec.to_dict(),
+        "training_data": {
+            "source": loaded.source,
+            "sha256": _data_hash(X, y),
+            "rows": len(y),
+            "distressed": int(y.sum()),
+            "base_rate": round(classifier.base_rate_, 6),
+            "excluded_rows": len(excluded),
+        },
+        "metrics": {
+            "protocol": (
+                f"out-of-fold predictions of the {config.calibration.folds} stratified "
+                "calibration folds of the training data (the calibrator itself was fitted "
+                "on these predictions, so calibration metrics are slightly optimistic)"
+            ),
+            **decision_metrics(classifier, y, classifier.oof_proba_),
+        },
+        "warning": {
+            "levels": list(config.levels),
+            "cutoffs": [round(float(c), 6) for c in classifier.cutoffs_],
+            "cutoff_rule": config.cutoffs.model_dump(),
+            "alert_level": config.alert_level,
+            "calibration": config.calibration.model_dump(),
+        },
+        "versions": _versions(),
+    }
+    return TrainedModel(classifier, prepared.spec, metadata, excluded)
+
+
+SCOPES = ("latest_per_firm", "latest_period", "all")
+
+
+def score(
+    trained: TrainedModel,
+    loaded: LoadResult,
+    *,
+    scope: str = "latest_per_firm",
+    prepared: Prepared | None = None,
+    max_sample_missing: float = DEFAULT_MAX_SAMPLE_MISSING,
+) -> Warnings:
+    """Score a loaded file: probability, level and rank of every firm.
+
+    Parameters
+    ----------
+    trained : TrainedModel
+    loaded : LoadResult
+    scope : {"latest_per_firm", "latest_period", "all"}
+        With a period column: score each firm's latest period (default), only the
+        rows of the data's latest period (firms still reporting), or every row.
+        Without a period column every row is scored.
+    prepared : Prepared, optional
+        Features already built with ``trained.spec``.
+    max_sample_missing : float
+        Rows missing more than this share of features are still scored, with a note.
+    """
+    if scope not in SCOPES:
+        raise ValueError(
+            f"scope must be one of {SCOPES}, got {scope!r}.{did_you_mean(scope, SCOPES)}"
+        )
+    prepared = prepared or build_features(loaded, spec=trained.spec)
+    keep = np.ones(len(prepared.X), dtype=bool)
+    if scope != "all" and "period" in prepared.ids.columns:
+        period = prepared.ids["period"]
+        if scope == "latest_period":
+            keep = (period == period.max()).to_numpy()
+        else:
+            keep = (period == period.groupby(prepared.ids["entity"]).transform("max")).to_numpy()
+    X = prepared.X[keep]
+    ids = prepared.ids[keep]
+    model = trained.classifier
+    proba = model.predict_proba(X)[:, 1]
+    raw = model.score_raw(X)
+    _, reasons = sparse_rows(X, max_missing=max_sample_missing)
+    notes = pd.Series("", index=ids.index, dtype=object)
+    notes[reasons.index] = reasons + "; warning less reliable"
+    levels = model.levels_[model.level_index(proba)]
+    warnings = _make_warnings(ids, proba, raw, levels, tuple(model.levels_), notes)
+    logger.info("scored %d firm-periods", len(warnings.frame))
+    return warnings
+
+
+def evaluate(
+    loaded: LoadResult,
+    *,
+    model: str = "bp",
+    folds: int = 5,
+    repeats: int = 2,
+    config: WarningConfig | None = None,
+    random_state: int | None = 0,
+    progress=None,
+) -> EvaluationResult:
+    """Repeated stratified k-fold evaluation of a calibrated warning model.
+
+    Rows without a label or too sparse to train on (paper 001's rule) are left out of
+    both training and test folds; the protocol says how many.
+    """
+    config = config or load_warning_config()
+    prepared = build_features(loaded)
+    use, excluded = labelled_rows(loaded, prepared)
+    classifier = WarningClassifier(
+        make_model(model, random_state=random_state), config=config, random_state=random_state
+    )
+    result = cross_validate(
+        classifier,
+        prepared.X[use],
+        prepared.y[use].astype(int),  # type: ignore[index]
+        folds=folds,
+        repeats=repeats,
+        random_state=random_state,
+        progress=progress,
+    )
+    result.protocol.update(
+        {
+            "data": loaded.source,
+            "model": model,
+            "features": prepared.X.shape[1],
+            "rows_left_out": {
+                "unlabelled": int(np.isnan(prepared.y).sum()),  # type: ignore[arg-type]
+                "too_sparse": len(excluded),
+            },
+            "decision": f"warned = level {config.alert_level} or above "
+            "(cut-offs from the training fold's base rate)",
+            "calibration": config.calibration.model_dump(),
+        }
+    )
+    return result

@@ -1,0 +1,185 @@
+"""The command line, end to end, on simulated data and on the public Polish data."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from finwarn.cli import app
+from finwarn.datasets import corrupt_panel, make_demo_panel
+
+runner = CliRunner()
+LEVELS = {"none", "light", "moderate", "heavy"}
+
+
+def _run(*args: str):
+    result = runner.invoke(app, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_demo_writes_everything_it_promises(tmp_path):
+    out = tmp_path / "demo"
+    result = _run("demo", "--out", str(out), "--firms", "300", "--years", "5", "--model", "logit")
+    assert "SIMULATED" in result.output
+    for name in (
+        "warnings.csv",
+        "quarantine.csv",
+        "metrics.json",
+        "model.joblib",
+        "model.json",
+        "demo_panel.csv",
+    ):
+        assert (out / name).exists(), name
+    warnings = pd.read_csv(out / "warnings.csv")
+    assert list(warnings.columns[:5]) == ["entity", "period", "probability", "level", "rank"]
+    assert set(warnings["level"]) <= LEVELS
+    assert warnings["probability"].between(0, 1).all()
+    panel = make_demo_panel(n_firms=300, n_years=5, random_state=0)
+    # every deliberately corrupted row is in the quarantine, and nothing else
+    _, log = corrupt_panel(panel, random_state=0)
+    quarantine = pd.read_csv(out / "quarantine.csv")
+    assert set(log["position"] + 1) <= set(quarantine["row"])
+    assert set(quarantine["problem"]) <= {
+        "text_in_numeric",
+        "infinite",
+        "impossible_value",
+        "conflicting_duplicate",
+        "unknown_label",
+        "missing_entity",
+    }
+    # every good row of a firm still reporting in the latest year is scored, once
+    written = pd.read_csv(out / "demo_panel.csv", dtype=str).drop(index=quarantine["row"] - 1)
+    latest = written[written["period"] == str(panel["period"].max())]
+    assert sorted(warnings["entity"]) == sorted(latest["entity"])
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["data"].startswith("SIMULATED")
+    assert 0.6 < metrics["held_out"]["roc_auc"] <= 1
+    assert metrics["scored"]["firms"] == len(warnings)
+
+
+@pytest.mark.slow
+def test_demo_default_model_is_the_bp_network(tmp_path):
+    _run("demo", "--out", str(tmp_path), "--firms", "200", "--years", "4")
+    meta = json.loads((tmp_path / "model.json").read_text())
+    assert meta["model"] == "bp"
+    assert "torch" in meta["versions"]
+
+
+def _mixed_csv(tmp_path):
+    panel = make_demo_panel(n_firms=150, n_years=4, random_state=3)
+    bad, log = corrupt_panel(panel, random_state=3)
+    path = tmp_path / "mixed.csv"
+    bad.to_csv(path, index=False)
+    return path, bad, log
+
+
+def test_validate_names_every_bad_row_and_keeps_the_good(tmp_path):
+    path, bad, log = _mixed_csv(tmp_path)
+    _run("validate", "--data", str(path), "--out", str(tmp_path / "v"))
+    quarantine = pd.read_csv(tmp_path / "v" / "quarantine.csv")
+    clean = pd.read_csv(tmp_path / "v" / "clean.csv")
+    assert set(log["position"] + 1) <= set(quarantine["row"])
+    assert quarantine["reason"].str.len().gt(0).all() and quarantine["fix"].str.len().gt(0).all()
+    assert len(clean) + len(quarantine) == len(bad)
+    summary = json.loads((tmp_path / "v" / "validation.json").read_text())
+    assert summary["quarantined"] == len(quarantine)
+
+
+def test_train_then_score_gives_a_warning_for_every_good_row(tmp_path):
+    path, bad, _ = _mixed_csv(tmp_path)
+    model = tmp_path / "m.joblib"
+    _run("train", "--data", str(path), "--model", "logit", "--model-out", str(model))
+    assert model.exists() and model.with_suffix(".json").exists()
+    assert (tmp_path / "m.quarantine.csv").exists()
+    _run(
+        "score",
+        "--model",
+        str(model),
+        "--data",
+        str(path),
+        "--out",
+        str(tmp_path / "s"),
+        "--all-periods",
+    )
+    warnings = pd.read_csv(tmp_path / "s" / "warnings.csv")
+    quarantine = pd.read_csv(tmp_path / "s" / "quarantine.csv")
+    assert len(warnings) + len(quarantine) == len(bad)
+    assert set(warnings["level"]) <= LEVELS
+    metrics = json.loads((tmp_path / "s" / "metrics.json").read_text())
+    assert metrics["scored"] == len(warnings)
+    assert 0.5 < metrics["labelled_rows"]["roc_auc"] <= 1
+
+
+def test_errors_exit_2_with_a_message_not_a_traceback(tmp_path):
+    ratios = tmp_path / "ratios.csv"
+    pd.DataFrame({"Attr1": [0.1, 0.2], "class": [0, 1]}).to_csv(ratios, index=False)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "finwarn",
+            "score",
+            "--model",
+            str(tmp_path / "none.joblib"),
+            "--data",
+            str(ratios),
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "error:" in done.stderr and "model file not found" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.shared_data
+def test_evaluate_on_polish_5year_writes_mean_and_sd(shared_data, tmp_path):
+    out = tmp_path / "eval.json"
+    _run(
+        "evaluate",
+        "--data",
+        str(shared_data / "polish" / "5year.arff"),
+        "--model",
+        "lightgbm",
+        "--folds",
+        "3",
+        "--repeats",
+        "1",
+        "--json",
+        str(out),
+    )
+    payload = json.loads(out.read_text())
+    summary = payload["summary"]
+    for metric in ("roc_auc", "pr_auc", "f1", "recall", "specificity", "precision", "accuracy"):
+        assert set(summary[metric]) == {"mean", "sd"}
+    assert summary["roc_auc"]["mean"] > 0.9
+    assert payload["protocol"]["rows"] + payload["protocol"]["rows_left_out"]["too_sparse"] == 5910
+    assert len(payload["folds"]) == 3
+
+
+@pytest.mark.shared_data
+@pytest.mark.slow
+def test_train_and_score_bp_on_polish_5year(shared_data, tmp_path):
+    data = shared_data / "polish" / "5year.arff"
+    model = tmp_path / "bp.joblib"
+    _run("train", "--data", str(data), "--model-out", str(model))
+    meta = json.loads(model.with_suffix(".json").read_text())
+    assert meta["features"] == [f"Attr{i}" for i in range(1, 65)]
+    assert meta["metrics"]["roc_auc"] > 0.85
+    _run("score", "--model", str(model), "--data", str(data), "--out", str(tmp_path / "s"))
+    warnings = pd.read_csv(tmp_path / "s" / "warnings.csv")
+    assert len(warnings) == 5910
+    assert set(warnings["level"]) <= LEVELS
+    metrics = json.loads((tmp_path / "s" / "metrics.json").read_text())
+    assert metrics["labelled_rows"]["roc_auc"] > 0.9  # in-sample: a floor, not an accuracy claim
+    assert np.isclose(sum(metrics["by_level"].values()), 5910)
