@@ -7,10 +7,17 @@ cd "$(dirname "$0")/.."
 extra="nn"
 [ "${1:-}" = "--dev" ] && extra="dev"
 if [ ! -x .venv/bin/python ]; then
+    echo "creating .venv"
     python3.11 -m venv .venv 2>/dev/null || python3 -m venv .venv
 fi
-.venv/bin/python -m pip install --quiet --upgrade pip
-# torch is pinned in pyproject.toml to the CPU build; pip finds it on this machine's disk
-# (/opt/wheels) or on PyPI's CPU index elsewhere.
-.venv/bin/python -m pip install --quiet -e ".[${extra}]"
-echo "finwarn installed in .venv ($(.venv/bin/finwarn --version 2>/dev/null || echo 'version unknown'))"
+log=.venv/setup.log
+echo "installing finwarn[${extra}] into .venv (log: ${log})"
+# torch is pinned in pyproject.toml to 2.13.0; pip takes its CPU build from this
+# machine's disk (/opt/wheels) where it lies there.
+if ! { .venv/bin/python -m pip install --upgrade pip \
+        && .venv/bin/python -m pip install -e ".[${extra}]"; } >"$log" 2>&1; then
+    tail -n 30 "$log"
+    echo "setup failed; the whole pip output is in ${log}" >&2
+    exit 1
+fi
+echo "ready: $(.venv/bin/finwarn --version)"

@@ -27,7 +27,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console(stderr=True, soft_wrap=True)
-out_console = Console()
+out_console = Console(soft_wrap=True)
 
 DataOpt = Annotated[
     Path, typer.Option("--data", help="Data file: CSV, Parquet, Excel, ARFF or (gzip) JSON.")
