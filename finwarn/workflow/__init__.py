@@ -13,7 +13,13 @@ from finwarn.workflow._jobs import (
     score,
     train,
 )
-from finwarn.workflow._store import load_model, metadata_path, save_model
+from finwarn.workflow._store import (
+    load_artifact,
+    load_model,
+    metadata_path,
+    save_artifact,
+    save_model,
+)
 
 __all__ = [
     "DemoResult",
@@ -25,9 +31,11 @@ __all__ = [
     "evaluate",
     "known_columns",
     "labelled_rows",
+    "load_artifact",
     "load_model",
     "metadata_path",
     "run_demo",
+    "save_artifact",
     "save_model",
     "score",
     "train",

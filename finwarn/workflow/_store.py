@@ -6,6 +6,7 @@ import hashlib
 import json
 import logging
 from pathlib import Path
+from typing import Any
 
 import joblib
 
@@ -15,7 +16,9 @@ from finwarn.exceptions import ModelCompatibilityError
 from finwarn.workflow._features import FeatureSpec
 from finwarn.workflow._jobs import TrainedModel
 
-__all__ = ["load_model", "metadata_path", "save_model"]
+__all__ = ["load_artifact", "load_model", "metadata_path", "save_artifact", "save_model"]
+
+WARNING_MODEL = "warning_model"
 
 logger = logging.getLogger(__name__)
 
@@ -34,11 +37,13 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def save_model(trained: TrainedModel, path: str | Path) -> tuple[Path, Path]:
-    """Save a trained model as ``path`` (joblib) and its metadata as ``path`` with ``.json``.
+def save_artifact(
+    payload: dict[str, Any], metadata: dict[str, Any], path: str | Path, *, kind: str
+) -> tuple[Path, Path]:
+    """Save ``payload`` as ``path`` (joblib) and ``metadata`` as ``path`` with ``.json``.
 
-    Both files are written atomically; the metadata records the model file's sha256,
-    so a model file and a metadata file that do not belong together are refused on load.
+    Both files are written atomically; the metadata records the kind of artifact and
+    the model file's sha256, so files that do not belong together are refused on load.
 
     Returns
     -------
@@ -47,30 +52,27 @@ def save_model(trained: TrainedModel, path: str | Path) -> tuple[Path, Path]:
     path = Path(path)
     if path.suffix == ".json":
         raise ModelCompatibilityError(f"{path}: give the model file's path, e.g. model.joblib.")
-    payload = {"classifier": trained.classifier, "spec": trained.spec.to_dict()}
     atomic_write(path, lambda tmp: joblib.dump(payload, tmp, compress=3))
-    metadata = dict(trained.metadata)
+    metadata = {"kind": kind, **metadata}
     metadata["model_file"] = {"name": path.name, "sha256": _sha256(path)}
     meta = write_json(metadata, metadata_path(path))
-    logger.info("saved model to %s (metadata %s)", path, meta)
+    logger.info("saved %s to %s (metadata %s)", kind, path, meta)
     return path, meta
 
 
-def load_model(path: str | Path) -> TrainedModel:
-    """Load a model saved by :func:`save_model`, checking it against its metadata.
+def load_artifact(path: str | Path, *, kind: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Load what :func:`save_artifact` saved, checking it against its metadata.
 
     Raises
     ------
     ModelCompatibilityError
-        If a file is missing, the two files do not belong together, or the model
-        was saved by an incompatible finwarn version.
+        If a file is missing, the two files do not belong together, the artifact is of
+        another kind, or it was saved by an incompatible finwarn version.
     """
     path = Path(path)
     meta_file = metadata_path(path)
     if not path.exists():
-        raise ModelCompatibilityError(
-            f"{path}: model file not found; train one with `finwarn train`."
-        )
+        raise ModelCompatibilityError(f"{path}: model file not found; train one first.")
     if not meta_file.exists():
         raise ModelCompatibilityError(
             f"{meta_file}: the metadata file of model {path.name} is missing; a model is saved "
@@ -80,17 +82,31 @@ def load_model(path: str | Path) -> TrainedModel:
         metadata = json.loads(meta_file.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise ModelCompatibilityError(f"{meta_file}: not valid JSON ({exc}).") from exc
-    expected = metadata.get("model_file", {}).get("sha256")
-    if expected != _sha256(path):
+    if metadata.get("model_file", {}).get("sha256") != _sha256(path):
         raise ModelCompatibilityError(
             f"{path}: the file does not match its metadata {meta_file.name} (sha256 differs); "
             "it was changed or replaced. Re-train, or restore the pair saved together."
+        )
+    saved_kind = metadata.get("kind", "warning_model")
+    if saved_kind != kind:
+        raise ModelCompatibilityError(
+            f"{path}: this is a {saved_kind.replace('_', ' ')}, not a {kind.replace('_', ' ')}."
         )
     saved = str(metadata.get("finwarn_version", "0"))
     if saved.split(".")[:2] != finwarn.__version__.split(".")[:2]:
         logger.warning(
             "%s was saved by finwarn %s; this is finwarn %s", path, saved, finwarn.__version__
         )
-    payload = joblib.load(path)
-    spec = FeatureSpec.from_dict(payload["spec"])
-    return TrainedModel(payload["classifier"], spec, metadata)
+    return joblib.load(path), metadata
+
+
+def save_model(trained: TrainedModel, path: str | Path) -> tuple[Path, Path]:
+    """Save a trained warning model as ``path`` (joblib) plus ``path`` with ``.json``."""
+    payload = {"classifier": trained.classifier, "spec": trained.spec.to_dict()}
+    return save_artifact(payload, trained.metadata, path, kind=WARNING_MODEL)
+
+
+def load_model(path: str | Path) -> TrainedModel:
+    """Load a warning model saved by :func:`save_model`."""
+    payload, metadata = load_artifact(path, kind=WARNING_MODEL)
+    return TrainedModel(payload["classifier"], FeatureSpec.from_dict(payload["spec"]), metadata)

@@ -9,7 +9,16 @@ import pytest
 from finwarn.data import validate_frame
 from finwarn.datasets import make_demo_panel
 from finwarn.exceptions import DataValidationError, ModelCompatibilityError
-from finwarn.workflow import build_features, evaluate, load_model, save_model, score, train
+from finwarn.workflow import (
+    build_features,
+    evaluate,
+    load_artifact,
+    load_model,
+    save_artifact,
+    save_model,
+    score,
+    train,
+)
 
 
 @pytest.fixture(scope="module")
@@ -118,6 +127,17 @@ def test_tampered_or_orphaned_model_files_are_refused(tmp_path, trained):
         load_model(path)
     with pytest.raises(ModelCompatibilityError, match=r"model file not found"):
         load_model(tmp_path / "other.joblib")
+
+
+def test_an_artifact_of_another_kind_is_refused(tmp_path):
+    path, _ = save_artifact(
+        {"x": 1}, {"finwarn_version": "0.1.0"}, tmp_path / "g.joblib", kind="grader"
+    )
+    assert load_artifact(path, kind="grader")[0] == {"x": 1}
+    with pytest.raises(
+        ModelCompatibilityError, match=r"g\.joblib: this is a grader, not a warning model"
+    ):
+        load_model(path)
 
 
 def test_model_applied_to_other_features_fails_clearly(trained):
