@@ -2,6 +2,8 @@
 
 PyTorch is imported only inside ``fit`` and the prediction methods, so
 ``finwarn.models`` imports without it; torch is the optional ``finwarn[nn]`` extra.
+The network building and training loop live in ``_BaseBPNet``, shared with the
+k-level grader of paper 004 (:class:`finwarn.models.BPGrader`).
 """
 
 from __future__ import annotations
@@ -32,13 +34,13 @@ _ACTIVATIONS = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "elu": "EL
 _HISTORY_COLUMNS = ["epoch", "train_loss", "val_loss", "learning_rate"]
 
 
-def _import_torch():
+def _import_torch(owner: str = "BPNetClassifier"):
     """Import torch, or say how to install it."""
     try:
         import torch
     except ImportError as exc:
         raise ImportError(
-            "BPNetClassifier needs PyTorch, which is not installed. "
+            f"{owner} needs PyTorch, which is not installed. "
             "Install it with: pip install 'finwarn[nn]'"
         ) from exc
     return torch
@@ -57,7 +59,355 @@ def _torch_threads(torch, n_threads: int | None):
             torch.set_num_threads(previous)
 
 
-class BPNetClassifier(ClassifierMixin, BaseEstimator):
+#: Parameters of the network and its training, shared by every ``_BaseBPNet`` subclass.
+_NETWORK_CONSTRAINTS: dict[str, list] = {
+    "hidden_layer_sizes": [tuple, list],
+    "activation": [StrOptions(set(_ACTIVATIONS))],
+    "batch_norm": ["boolean"],
+    "dropout": [Interval(Real, 0, 1, closed="left")],
+    "optimizer": [StrOptions({"adam", "sgd"})],
+    "learning_rate": [Interval(Real, 0, None, closed="neither")],
+    "momentum": [Interval(Real, 0, 1, closed="left")],
+    "lr_schedule": [StrOptions({"plateau", "bold_driver", "constant"})],
+    "lr_decay": [Interval(Real, 0, 1, closed="neither")],
+    "lr_growth": [Interval(Real, 1, None, closed="left")],
+    "lr_patience": [Interval(Integral, 0, None, closed="left")],
+    "min_learning_rate": [Interval(Real, 0, None, closed="left")],
+    "max_learning_rate": [Interval(Real, 0, None, closed="neither")],
+    "weight_decay": [Interval(Real, 0, None, closed="left")],
+    "batch_size": [Interval(Integral, 1, None, closed="left")],
+    "max_epochs": [Interval(Integral, 1, None, closed="left")],
+    "early_stopping": ["boolean"],
+    "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+    "patience": [Interval(Integral, 1, None, closed="left")],
+    "tol": [Interval(Real, 0, None, closed="left")],
+    "class_weight": [StrOptions({"balanced"}), dict, None],
+    "n_networks": [Interval(Integral, 1, None, closed="left")],
+    "random_state": ["random_state"],
+    "n_threads": [Interval(Integral, 1, None, closed="left"), None],
+    "callbacks": [callable, list, None],
+}
+
+
+class _BaseBPNet(ClassifierMixin, BaseEstimator):
+    """Network building and training loop shared by the BP estimators.
+
+    A subclass stores the parameters of ``_NETWORK_CONSTRAINTS``, sets ``classes_``
+    in ``fit`` and then calls ``_fit_networks``; it says how class indices become
+    training targets and how network outputs become class probabilities by
+    overriding the hooks below. Subclasses may also define ``epoch_fraction``
+    (share of training rows drawn for each epoch) and ``target_error`` (stop once
+    the training loss falls below it); without them every epoch sees every row
+    and training runs to ``max_epochs``.
+    """
+
+    # -- hooks ------------------------------------------------------------------------------
+
+    def _n_outputs(self) -> int:
+        """Width of the output layer."""
+        return int(self.classes_.size)
+
+    def _targets(self, torch, y_index: np.ndarray):
+        """Training targets of the rows with class indices ``y_index``."""
+        return torch.from_numpy(y_index.astype(np.int64))
+
+    def _sample_loss(self, torch) -> Callable:
+        """``loss(outputs, targets)`` -> one unweighted loss per row."""
+        return torch.nn.CrossEntropyLoss(reduction="none")
+
+    def _output_proba(self, torch, outputs) -> np.ndarray:
+        """Probabilities of one network's raw outputs (float64 tensor)."""
+        return torch.softmax(outputs, dim=1).numpy()
+
+    # -- shared machinery -------------------------------------------------------------------
+
+    def _check_two_classes(self) -> None:
+        if self.classes_.size < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs at least two classes in y, got only one class: "
+                f"{self.classes_.tolist()[0]!r}. Check the labels of the training data."
+            )
+
+    def _fit_networks(self, X: np.ndarray, y_index: np.ndarray, sizes, callbacks) -> None:
+        """Train ``n_networks`` networks on ``X`` and the class indices ``y_index``."""
+        torch = _import_torch(type(self).__name__)
+        rng = check_random_state(self.random_state)
+        seeds = rng.randint(_SEED_BOUND, size=(self.n_networks, 2))
+        X32 = torch.from_numpy(np.array(X, dtype=np.float32, copy=True))
+        targets = self._targets(torch, y_index)
+        self.modules_, self.histories_, best_epochs = [], [], []
+        with _torch_threads(torch, self.n_threads):
+            for network, (split_seed, torch_seed) in enumerate(seeds):
+                # each network holds out its own validation rows, so together they see all rows
+                train_idx, val_idx = self._split(y_index, int(split_seed))
+                class_weights = torch.as_tensor(
+                    self._class_weights(y_index[train_idx]), dtype=torch.float32
+                )
+                row_weights = class_weights[torch.from_numpy(y_index.astype(np.int64))]
+                data = {
+                    "X_train": X32[train_idx],
+                    "y_train": targets[train_idx],
+                    "w_train": row_weights[train_idx],
+                    "X_val": None if val_idx is None else X32[val_idx],
+                    "y_val": None if val_idx is None else targets[val_idx],
+                    "w_val": None if val_idx is None else row_weights[val_idx],
+                }
+                module, history, best_epoch = self._train_one(
+                    torch, sizes, data, int(torch_seed), network, callbacks
+                )
+                self.modules_.append(module)
+                self.histories_.append(history)
+                best_epochs.append(best_epoch)
+        self.validation_used_ = val_idx is not None
+        self.module_ = self.modules_[0]
+        self.history_ = self.histories_[0]
+        self.n_iter_ = len(self.history_)
+        self.best_epoch_ = best_epochs[0]
+
+    def _mean_output_proba(self, X) -> np.ndarray:
+        """Output probabilities of ``X``, averaged over the trained networks."""
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        torch = _import_torch(type(self).__name__)
+        inputs = torch.from_numpy(np.array(X, dtype=np.float32, copy=True))
+        proba = np.zeros((X.shape[0], self._n_outputs()))
+        with _torch_threads(torch, self.n_threads), torch.inference_mode():
+            for module in self.modules_:
+                module.eval()
+                proba += self._output_proba(torch, module(inputs).double())
+        return proba / len(self.modules_)
+
+    # -- training ---------------------------------------------------------------------------
+
+    def _train_one(self, torch, sizes, data, seed, network, callbacks):
+        """Train one network; torch's global RNG is restored afterwards."""
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            generator = torch.Generator().manual_seed(seed)
+            module = self._build(torch, data["X_train"].shape[1], sizes)
+            return self._loop(torch, module, generator, data, network, callbacks)
+
+    def _loop(self, torch, module, generator, data, network, callbacks):
+        X_train, y_train, w_train = data["X_train"], data["y_train"], data["w_train"]
+        X_val, y_val, w_val = data["X_val"], data["y_val"], data["w_val"]
+        has_val = X_val is not None
+        n_train = X_train.shape[0]
+        # rows drawn (without replacement) for each epoch; paper 004 draws 10%
+        n_epoch = max(1, math.ceil(getattr(self, "epoch_fraction", 1.0) * n_train))
+        batch_size = n_epoch if self.batch_size is None else self.batch_size
+        n_batches = max(1, math.ceil(n_epoch / batch_size))
+        target_error = getattr(self, "target_error", None)
+        optimizer = self._make_optimizer(torch, module)
+        loss_fn = self._sample_loss(torch)
+
+        def weighted_loss(outputs, target, row_weights):
+            return (row_weights * loss_fn(outputs, target)).mean()
+
+        lr = float(self.learning_rate)
+        rows: list[dict[str, float]] = []
+        best_loss, best_epoch, best_state = math.inf, 0, None
+        plateau_best, stale = math.inf, 0
+        previous_train = math.inf
+        for epoch in range(1, self.max_epochs + 1):
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+            module.train()
+            order = torch.randperm(n_train, generator=generator)[:n_epoch]
+            total = 0.0
+            for batch in torch.tensor_split(order, n_batches):
+                optimizer.zero_grad(set_to_none=True)
+                loss = weighted_loss(module(X_train[batch]), y_train[batch], w_train[batch])
+                loss.backward()
+                optimizer.step()
+                total += float(loss.detach()) * batch.numel()
+            train_loss = total / n_epoch
+            val_loss = math.nan
+            if has_val:
+                module.eval()
+                with torch.no_grad():
+                    val_loss = float(weighted_loss(module(X_val), y_val, w_val))
+            if not math.isfinite(train_loss):
+                if best_state is None:
+                    raise ValueError(
+                        f"{type(self).__name__} training diverged: the training loss of network "
+                        f"{network} is {train_loss} at epoch {epoch}. Lower learning_rate "
+                        f"(it is {self.learning_rate}) or scale the inputs with "
+                        "finwarn.cleaning.make_cleaner."
+                    )
+                logger.warning(
+                    "Network %d: training loss is %s at epoch %d; stopping and keeping "
+                    "epoch %d. Lower learning_rate or scale the inputs.",
+                    network,
+                    train_loss,
+                    epoch,
+                    best_epoch,
+                )
+                break
+            rows.append(
+                {
+                    "epoch": epoch,
+                    "train_loss": train_loss,
+                    "val_loss": val_loss,
+                    "learning_rate": lr,
+                }
+            )
+            monitored = val_loss if has_val else train_loss
+            if monitored < best_loss - self.tol:
+                best_loss, best_epoch = monitored, epoch
+                if has_val and self.early_stopping:
+                    best_state = {k: v.detach().clone() for k, v in module.state_dict().items()}
+            logger.debug(
+                "network %d epoch %d: train_loss=%.5f val_loss=%.5f lr=%.3g",
+                network,
+                epoch,
+                train_loss,
+                val_loss,
+                lr,
+            )
+            info = {
+                "network": network,
+                "epoch": epoch,
+                "train_loss": train_loss,
+                "val_loss": val_loss,
+                "learning_rate": lr,
+                "best_epoch": best_epoch,
+            }
+            if any([callback(info) is True for callback in callbacks]):  # call every one
+                logger.info("Network %d: a callback stopped training at epoch %d", network, epoch)
+                break
+            if has_val and self.early_stopping and epoch - best_epoch >= self.patience:
+                break
+            if target_error is not None and train_loss < target_error:
+                logger.info(
+                    "Network %d: training loss %.3g fell below target_error %.3g at epoch %d",
+                    network,
+                    train_loss,
+                    target_error,
+                    epoch,
+                )
+                break
+            if monitored < plateau_best - self.tol:
+                plateau_best, stale = monitored, 0
+            else:
+                stale += 1
+            lr, stale = self._next_learning_rate(lr, train_loss, previous_train, stale)
+            previous_train = train_loss
+        if best_state is not None:
+            module.load_state_dict(best_state)
+        else:
+            best_epoch = len(rows)
+        module.eval()
+        history = pd.DataFrame(rows, columns=_HISTORY_COLUMNS)
+        logger.debug("network %d: kept epoch %d of %d", network, best_epoch, len(rows))
+        return module, history, best_epoch
+
+    def _next_learning_rate(
+        self, lr: float, train_loss: float, previous_train: float, stale: int
+    ) -> tuple[float, int]:
+        """Learning rate of the next epoch, and the updated count of stale epochs."""
+        if self.lr_schedule == "bold_driver":
+            lr *= self.lr_growth if train_loss < previous_train else self.lr_decay
+        elif self.lr_schedule == "plateau" and stale >= self.lr_patience:
+            lr, stale = lr * self.lr_decay, 0
+        return float(min(max(lr, self.min_learning_rate), self.max_learning_rate)), stale
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _build(self, torch, n_features: int, sizes: list[int]):
+        nn = torch.nn
+        layers: list[Any] = []
+        width = n_features
+        for size in sizes:
+            layers.append(nn.Linear(width, size))
+            if self.batch_norm:
+                layers.append(nn.BatchNorm1d(size))
+            layers.append(getattr(nn, _ACTIVATIONS[self.activation])())
+            if self.dropout > 0:
+                layers.append(nn.Dropout(self.dropout))
+            width = size
+        layers.append(nn.Linear(width, self._n_outputs()))
+        return nn.Sequential(*layers)
+
+    def _make_optimizer(self, torch, module):
+        if self.optimizer == "adam":
+            return torch.optim.AdamW(
+                module.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay
+            )
+        return torch.optim.SGD(
+            module.parameters(),
+            lr=self.learning_rate,
+            momentum=self.momentum,
+            nesterov=self.momentum > 0,
+            weight_decay=self.weight_decay,
+        )
+
+    def _split(self, y_index: np.ndarray, seed: int):
+        """Stratified inner split, or (all rows, None) when it cannot be made."""
+        all_rows = np.arange(y_index.size)
+        if not self.early_stopping:
+            return all_rows, None
+        n_classes = self.classes_.size
+        n_val = math.ceil(self.validation_fraction * y_index.size)
+        smallest = np.bincount(y_index).min()
+        if smallest < 2 or n_val < n_classes or y_index.size - n_val < n_classes:
+            logger.info(
+                "Too few samples for an inner validation split (%d rows, smallest class %d); "
+                "training %d epochs on all rows without early stopping.",
+                y_index.size,
+                smallest,
+                self.max_epochs,
+            )
+            return all_rows, None
+        train_idx, val_idx = train_test_split(
+            all_rows, test_size=n_val, stratify=y_index, random_state=seed
+        )
+        return np.sort(train_idx), np.sort(val_idx)
+
+    def _class_weights(self, y_index: np.ndarray) -> np.ndarray:
+        """Loss weight per class index, from the rows the network trains on."""
+        weights = np.ones(self.classes_.size)
+        if self.class_weight is None:
+            return weights
+        if isinstance(self.class_weight, str):  # "balanced"
+            present = np.unique(y_index)
+            weights[present] = compute_class_weight("balanced", classes=present, y=y_index)
+            return weights
+        given: dict = dict(self.class_weight)
+        known = set(self.classes_.tolist())
+        unknown = [label for label in given if label not in known]
+        if unknown:
+            raise ValueError(
+                f"class_weight names labels that are not in y: {unknown[:5]!r}; "
+                f"the classes are {self.classes_.tolist()[:5]!r}."
+            )
+        for i, label in enumerate(self.classes_.tolist()):
+            weights[i] = float(given.get(label, 1.0))
+        return weights
+
+    def _check_hidden_layer_sizes(self) -> list[int]:
+        sizes = list(self.hidden_layer_sizes)
+        if not sizes or not all(
+            isinstance(s, Integral) and not isinstance(s, bool) and s > 0 for s in sizes
+        ):
+            raise ValueError(
+                "hidden_layer_sizes must be a non-empty tuple of positive integers, "
+                f"got {self.hidden_layer_sizes!r}; for example (128,) or (64, 32)."
+            )
+        return [int(s) for s in sizes]
+
+    def _check_callbacks(self) -> list[Callable]:
+        if self.callbacks is None:
+            return []
+        callbacks = self.callbacks if isinstance(self.callbacks, list) else [self.callbacks]
+        not_callable = [c for c in callbacks if not callable(c)]
+        if not_callable:
+            raise ValueError(
+                f"callbacks must be callables taking one dict, got {not_callable[:5]!r}."
+            )
+        return callbacks
+
+
+class BPNetClassifier(_BaseBPNet):
     """Multilayer perceptron trained by backpropagation, with an adaptive learning rate.
 
     The "improved BP" network of papers 000, 002 and 004: a fully connected
@@ -200,33 +550,7 @@ class BPNetClassifier(ClassifierMixin, BaseEstimator):
     True
     """
 
-    _parameter_constraints: ClassVar[dict[str, list]] = {
-        "hidden_layer_sizes": [tuple, list],
-        "activation": [StrOptions(set(_ACTIVATIONS))],
-        "batch_norm": ["boolean"],
-        "dropout": [Interval(Real, 0, 1, closed="left")],
-        "optimizer": [StrOptions({"adam", "sgd"})],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "momentum": [Interval(Real, 0, 1, closed="left")],
-        "lr_schedule": [StrOptions({"plateau", "bold_driver", "constant"})],
-        "lr_decay": [Interval(Real, 0, 1, closed="neither")],
-        "lr_growth": [Interval(Real, 1, None, closed="left")],
-        "lr_patience": [Interval(Integral, 0, None, closed="left")],
-        "min_learning_rate": [Interval(Real, 0, None, closed="left")],
-        "max_learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "weight_decay": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "max_epochs": [Interval(Integral, 1, None, closed="left")],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "patience": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "class_weight": [StrOptions({"balanced"}), dict, None],
-        "n_networks": [Interval(Integral, 1, None, closed="left")],
-        "random_state": ["random_state"],
-        "n_threads": [Interval(Integral, 1, None, closed="left"), None],
-        "callbacks": [callable, list, None],
-    }
+    _parameter_constraints: ClassVar[dict[str, list]] = dict(_NETWORK_CONSTRAINTS)
 
     def __init__(
         self,
@@ -312,42 +636,8 @@ class BPNetClassifier(ClassifierMixin, BaseEstimator):
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
         check_classification_targets(y)
         self.classes_, y_index = np.unique(y, return_inverse=True)
-        if self.classes_.size < 2:
-            raise ValueError(
-                f"BPNetClassifier needs at least two classes in y, got only one class: "
-                f"{self.classes_.tolist()[0]!r}. Check the labels of the training data."
-            )
-        torch = _import_torch()
-
-        rng = check_random_state(self.random_state)
-        seeds = rng.randint(_SEED_BOUND, size=(self.n_networks, 2))
-        X32 = torch.from_numpy(np.array(X, dtype=np.float32, copy=True))
-        y64 = torch.from_numpy(y_index.astype(np.int64))
-        self.modules_, self.histories_, best_epochs = [], [], []
-        with _torch_threads(torch, self.n_threads):
-            for network, (split_seed, torch_seed) in enumerate(seeds):
-                # each network holds out its own validation rows, so together they see all rows
-                train_idx, val_idx = self._split(y_index, int(split_seed))
-                data = {
-                    "X_train": X32[train_idx],
-                    "y_train": y64[train_idx],
-                    "X_val": None if val_idx is None else X32[val_idx],
-                    "y_val": None if val_idx is None else y64[val_idx],
-                    "weights": torch.as_tensor(
-                        self._class_weights(y_index[train_idx]), dtype=torch.float32
-                    ),
-                }
-                module, history, best_epoch = self._train_one(
-                    torch, sizes, data, int(torch_seed), network, callbacks
-                )
-                self.modules_.append(module)
-                self.histories_.append(history)
-                best_epochs.append(best_epoch)
-        self.validation_used_ = val_idx is not None
-        self.module_ = self.modules_[0]
-        self.history_ = self.histories_[0]
-        self.n_iter_ = len(self.history_)
-        self.best_epoch_ = best_epochs[0]
+        self._check_two_classes()
+        self._fit_networks(X, y_index, sizes, callbacks)
         return self
 
     def predict_proba(self, X) -> np.ndarray:
@@ -363,16 +653,7 @@ class BPNetClassifier(ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, n_classes)
             Class probabilities in the order of ``classes_``.
         """
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        torch = _import_torch()
-        inputs = torch.from_numpy(np.array(X, dtype=np.float32, copy=True))
-        proba = np.zeros((X.shape[0], self.classes_.size))
-        with _torch_threads(torch, self.n_threads), torch.inference_mode():
-            for module in self.modules_:
-                module.eval()
-                proba += torch.softmax(module(inputs).double(), dim=1).numpy()
-        return proba / len(self.modules_)
+        return self._mean_output_proba(X)
 
     def predict(self, X) -> np.ndarray:
         """Most probable class of each sample.
@@ -389,219 +670,3 @@ class BPNetClassifier(ClassifierMixin, BaseEstimator):
         """
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
-
-    # -- training ---------------------------------------------------------------------------
-
-    def _train_one(self, torch, sizes, data, seed, network, callbacks):
-        """Train one network; torch's global RNG is restored afterwards."""
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            generator = torch.Generator().manual_seed(seed)
-            module = self._build(torch, data["X_train"].shape[1], sizes)
-            return self._loop(torch, module, generator, data, network, callbacks)
-
-    def _loop(self, torch, module, generator, data, network, callbacks):
-        X_train, y_train = data["X_train"], data["y_train"]
-        X_val, y_val, weights = data["X_val"], data["y_val"], data["weights"]
-        has_val = X_val is not None
-        n_train = X_train.shape[0]
-        n_batches = max(1, math.ceil(n_train / self.batch_size))
-        optimizer = self._make_optimizer(torch, module)
-        loss_fn = torch.nn.CrossEntropyLoss(reduction="none")
-
-        def weighted_loss(logits, target):
-            return (weights[target] * loss_fn(logits, target)).mean()
-
-        lr = float(self.learning_rate)
-        rows: list[dict[str, float]] = []
-        best_loss, best_epoch, best_state = math.inf, 0, None
-        plateau_best, stale = math.inf, 0
-        previous_train = math.inf
-        for epoch in range(1, self.max_epochs + 1):
-            for group in optimizer.param_groups:
-                group["lr"] = lr
-            module.train()
-            order = torch.randperm(n_train, generator=generator)
-            total = 0.0
-            for batch in torch.tensor_split(order, n_batches):
-                optimizer.zero_grad(set_to_none=True)
-                loss = weighted_loss(module(X_train[batch]), y_train[batch])
-                loss.backward()
-                optimizer.step()
-                total += float(loss.detach()) * batch.numel()
-            train_loss = total / n_train
-            val_loss = math.nan
-            if has_val:
-                module.eval()
-                with torch.no_grad():
-                    val_loss = float(weighted_loss(module(X_val), y_val))
-            if not math.isfinite(train_loss):
-                if best_state is None:
-                    raise ValueError(
-                        f"BPNetClassifier training diverged: the training loss of network "
-                        f"{network} is {train_loss} at epoch {epoch}. Lower learning_rate "
-                        f"(it is {self.learning_rate}) or scale the inputs with "
-                        "finwarn.cleaning.make_cleaner."
-                    )
-                logger.warning(
-                    "Network %d: training loss is %s at epoch %d; stopping and keeping "
-                    "epoch %d. Lower learning_rate or scale the inputs.",
-                    network,
-                    train_loss,
-                    epoch,
-                    best_epoch,
-                )
-                break
-            rows.append(
-                {
-                    "epoch": epoch,
-                    "train_loss": train_loss,
-                    "val_loss": val_loss,
-                    "learning_rate": lr,
-                }
-            )
-            monitored = val_loss if has_val else train_loss
-            if monitored < best_loss - self.tol:
-                best_loss, best_epoch = monitored, epoch
-                if has_val and self.early_stopping:
-                    best_state = {k: v.detach().clone() for k, v in module.state_dict().items()}
-            logger.debug(
-                "network %d epoch %d: train_loss=%.5f val_loss=%.5f lr=%.3g",
-                network,
-                epoch,
-                train_loss,
-                val_loss,
-                lr,
-            )
-            info = {
-                "network": network,
-                "epoch": epoch,
-                "train_loss": train_loss,
-                "val_loss": val_loss,
-                "learning_rate": lr,
-                "best_epoch": best_epoch,
-            }
-            if any([callback(info) is True for callback in callbacks]):  # call every one
-                logger.info("Network %d: a callback stopped training at epoch %d", network, epoch)
-                break
-            if has_val and self.early_stopping and epoch - best_epoch >= self.patience:
-                break
-            if monitored < plateau_best - self.tol:
-                plateau_best, stale = monitored, 0
-            else:
-                stale += 1
-            lr, stale = self._next_learning_rate(lr, train_loss, previous_train, stale)
-            previous_train = train_loss
-        if best_state is not None:
-            module.load_state_dict(best_state)
-        else:
-            best_epoch = len(rows)
-        module.eval()
-        history = pd.DataFrame(rows, columns=_HISTORY_COLUMNS)
-        logger.debug("network %d: kept epoch %d of %d", network, best_epoch, len(rows))
-        return module, history, best_epoch
-
-    def _next_learning_rate(
-        self, lr: float, train_loss: float, previous_train: float, stale: int
-    ) -> tuple[float, int]:
-        """Learning rate of the next epoch, and the updated count of stale epochs."""
-        if self.lr_schedule == "bold_driver":
-            lr *= self.lr_growth if train_loss < previous_train else self.lr_decay
-        elif self.lr_schedule == "plateau" and stale >= self.lr_patience:
-            lr, stale = lr * self.lr_decay, 0
-        return float(min(max(lr, self.min_learning_rate), self.max_learning_rate)), stale
-
-    # -- helpers ----------------------------------------------------------------------------
-
-    def _build(self, torch, n_features: int, sizes: list[int]):
-        nn = torch.nn
-        layers: list[Any] = []
-        width = n_features
-        for size in sizes:
-            layers.append(nn.Linear(width, size))
-            if self.batch_norm:
-                layers.append(nn.BatchNorm1d(size))
-            layers.append(getattr(nn, _ACTIVATIONS[self.activation])())
-            if self.dropout > 0:
-                layers.append(nn.Dropout(self.dropout))
-            width = size
-        layers.append(nn.Linear(width, self.classes_.size))
-        return nn.Sequential(*layers)
-
-    def _make_optimizer(self, torch, module):
-        if self.optimizer == "adam":
-            return torch.optim.AdamW(
-                module.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay
-            )
-        return torch.optim.SGD(
-            module.parameters(),
-            lr=self.learning_rate,
-            momentum=self.momentum,
-            nesterov=self.momentum > 0,
-            weight_decay=self.weight_decay,
-        )
-
-    def _split(self, y_index: np.ndarray, seed: int):
-        """Stratified inner split, or (all rows, None) when it cannot be made."""
-        all_rows = np.arange(y_index.size)
-        if not self.early_stopping:
-            return all_rows, None
-        n_classes = self.classes_.size
-        n_val = math.ceil(self.validation_fraction * y_index.size)
-        smallest = np.bincount(y_index).min()
-        if smallest < 2 or n_val < n_classes or y_index.size - n_val < n_classes:
-            logger.info(
-                "Too few samples for an inner validation split (%d rows, smallest class %d); "
-                "training %d epochs on all rows without early stopping.",
-                y_index.size,
-                smallest,
-                self.max_epochs,
-            )
-            return all_rows, None
-        train_idx, val_idx = train_test_split(
-            all_rows, test_size=n_val, stratify=y_index, random_state=seed
-        )
-        return np.sort(train_idx), np.sort(val_idx)
-
-    def _class_weights(self, y_index: np.ndarray) -> np.ndarray:
-        """Loss weight per class index, from the rows the network trains on."""
-        weights = np.ones(self.classes_.size)
-        if self.class_weight is None:
-            return weights
-        if isinstance(self.class_weight, str):  # "balanced"
-            present = np.unique(y_index)
-            weights[present] = compute_class_weight("balanced", classes=present, y=y_index)
-            return weights
-        given: dict = dict(self.class_weight)
-        known = set(self.classes_.tolist())
-        unknown = [label for label in given if label not in known]
-        if unknown:
-            raise ValueError(
-                f"class_weight names labels that are not in y: {unknown[:5]!r}; "
-                f"the classes are {self.classes_.tolist()[:5]!r}."
-            )
-        for i, label in enumerate(self.classes_.tolist()):
-            weights[i] = float(given.get(label, 1.0))
-        return weights
-
-    def _check_hidden_layer_sizes(self) -> list[int]:
-        sizes = list(self.hidden_layer_sizes)
-        if not sizes or not all(
-            isinstance(s, Integral) and not isinstance(s, bool) and s > 0 for s in sizes
-        ):
-            raise ValueError(
-                "hidden_layer_sizes must be a non-empty tuple of positive integers, "
-                f"got {self.hidden_layer_sizes!r}; for example (128,) or (64, 32)."
-            )
-        return [int(s) for s in sizes]
-
-    def _check_callbacks(self) -> list[Callable]:
-        if self.callbacks is None:
-            return []
-        callbacks = self.callbacks if isinstance(self.callbacks, list) else [self.callbacks]
-        not_callable = [c for c in callbacks if not callable(c)]
-        if not_callable:
-            raise ValueError(
-                f"callbacks must be callables taking one dict, got {not_callable[:5]!r}."
-            )
-        return callbacks

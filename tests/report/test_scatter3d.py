@@ -6,10 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-pytest.importorskip("plotly")
-pytest.importorskip("matplotlib")
-
-from finwarn.report import write_cluster_view_html, write_cluster_view_png  # noqa: E402
+from finwarn.report import write_cluster_view_html, write_cluster_view_png
 
 
 @pytest.fixture
