@@ -36,7 +36,8 @@ class _Words:
 def _words() -> _Words:
     text = resources.files("finwarn.clusters").joinpath("words.yaml").read_text("utf-8")
     content = yaml.safe_load(text)
-    return _Words(tuple(content["tertiles"]), content["dimensions"])  # type: ignore[arg-type]
+    low, high = content["tertiles"]
+    return _Words((float(low), float(high)), content["dimensions"])
 
 
 def describe_centre(centre: dict[str, float], bounds: dict[str, tuple[float, float]]) -> str:
@@ -141,7 +142,8 @@ class RiskClusters(ClusterMixin, BaseEstimator):
                     f"n_clusters='auto' needs more rows than the smallest k in k_range "
                     f"{self.k_range}; got {len(X)} rows."
                 )
-            k = int(self.silhouettes_.loc[self.silhouettes_["silhouette"].idxmax(), "k"])
+            best = self.silhouettes_.sort_values("silhouette", ascending=False).iloc[0]
+            k = int(best["k"])
         else:
             k = int(self.n_clusters)
             if k > len(X):
