@@ -142,7 +142,9 @@ class RiskClusters(ClusterMixin, BaseEstimator):
                     f"n_clusters='auto' needs more rows than the smallest k in k_range "
                     f"{self.k_range}; got {len(X)} rows."
                 )
-            best = self.silhouettes_.sort_values("silhouette", ascending=False).iloc[0]
+            best = self.silhouettes_.sort_values("silhouette", ascending=False, kind="stable").iloc[
+                0
+            ]
             k = int(best["k"])
         else:
             k = int(self.n_clusters)
