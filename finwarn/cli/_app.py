@@ -309,6 +309,100 @@ def evaluate(
         out_console.print(f"Wrote {json_out}")
 
 
+@app.command()
+def rank(
+    data: DataOpt,
+    out: Annotated[Path, typer.Option("--out", help="Folder for the outputs.")],
+    mapping: MappingOpt = None,
+    hierarchy: Annotated[
+        str | None,
+        typer.Option(
+            "--hierarchy",
+            help="Indicator hierarchy: catalog, polish, taiwan or a YAML file "
+            "(default: the built-in one that fits the data).",
+        ),
+    ] = None,
+    model: Annotated[
+        Path | None,
+        typer.Option("--model", help="A warning model whose levels rank first (optional)."),
+    ] = None,
+    clusters: Annotated[
+        str, typer.Option("--clusters", help="Number of k-means clusters, or 'auto'.")
+    ] = "3",
+    seed: SeedOpt = 0,
+) -> None:
+    """Entropy weights, dimension scores, risk ranking, PCA screening, clusters, 3-D view.
+
+    Writes weights.csv, scores.csv, ranking.csv, clusters.csv, cluster_summary.csv,
+    pca.csv, pca_loadings.csv, cluster_view.html (interactive, offline),
+    cluster_view.png and rank.json to --out.
+    """
+    from finwarn.report import write_cluster_view_html, write_cluster_view_png
+    from finwarn.workflow import load_model
+    from finwarn.workflow import rank as rank_job
+
+    if clusters != "auto" and not clusters.isdigit():
+        raise typer.BadParameter(
+            f"expected a whole number or 'auto', got {clusters!r}", param_hint="--clusters"
+        )
+    trained = load_model(model) if model is not None else None
+    loaded = _load(data, mapping)
+    with _steps("ranking") as step:
+        step("weighing, scoring and clustering")
+        result = rank_job(
+            loaded,
+            hierarchy=hierarchy,
+            model=trained,
+            n_clusters=clusters if clusters == "auto" else int(clusters),
+            random_state=seed,
+        )
+        step("writing tables and the 3-D view")
+        tables = {
+            "weights.csv": result.weights,
+            "scores.csv": result.scores,
+            "ranking.csv": result.ranking,
+            "clusters.csv": result.clusters,
+            "cluster_summary.csv": result.cluster_summary,
+        }
+        if result.screening is not None:
+            tables["pca.csv"] = result.screening.table()
+            tables["pca_loadings.csv"] = result.screening.loadings_table()
+        for name, frame in tables.items():
+            write_csv(frame, out / name)
+        if result.view_dimensions:
+            view = result.scores[list(result.view_dimensions)].fillna(
+                result.scores[list(result.view_dimensions)].median()
+            )
+            labels = result.clusters["cluster"].to_numpy()
+            words = list(result.cluster_summary["description"])
+            hover = result.clusters["entity"].astype(str)
+            write_cluster_view_html(view, labels, words, out / "cluster_view.html", hover=hover)
+            write_cluster_view_png(view, labels, words, out / "cluster_view.png")
+    summary = result.cluster_summary
+    write_json(
+        {
+            "data": loaded.source,
+            "firms": len(result.scores),
+            "notes": result.notes,
+            "clusters": summary.to_dict(orient="records"),
+            "silhouette": result.silhouette,
+            "silhouettes": result.silhouettes.to_dict(orient="records"),
+        },
+        out / "rank.json",
+    )
+    for note in result.notes:
+        console.print(f"  [dim]note: {note}[/dim]")
+    table = Table(title=f"{len(summary)} clusters of {len(result.scores):,} firms")
+    for col in ("cluster", "firms", "description"):
+        table.add_column(col)
+    for row in summary.itertuples():
+        table.add_row(str(row.cluster), f"{row.firms:,}", str(row.description))
+    out_console.print(table)
+    out_console.print(f"k-means with k = {len(summary)}: silhouette score {result.silhouette:.3f}")
+    view = " and the 3-D view" if result.view_dimensions else ""
+    out_console.print(f"Wrote {', '.join(tables)}{view} to {out}/")
+
+
 def main() -> None:
     """Entry point: run the app, turning finwarn's own errors into a clean message."""
     try:

@@ -26,9 +26,12 @@ logger = logging.getLogger(__name__)
 DEFAULT_DIMENSIONS = ("solvency", "operating_capability", "profitability")
 
 
+BANDS = ("very_low", "low", "middle", "high", "very_high")
+
+
 @dataclass(frozen=True)
 class _Words:
-    tertiles: tuple[float, float]
+    bands: tuple[float, ...]
     dimensions: dict[str, dict[str, str]]
 
 
@@ -36,33 +39,37 @@ class _Words:
 def _words() -> _Words:
     text = resources.files("finwarn.clusters").joinpath("words.yaml").read_text("utf-8")
     content = yaml.safe_load(text)
-    low, high = content["tertiles"]
-    return _Words((float(low), float(high)), content["dimensions"])
+    cuts = tuple(float(c) for c in content["bands"])
+    if len(cuts) != len(BANDS) - 1:
+        raise ValueError(f"words.yaml: 'bands' needs {len(BANDS) - 1} quantiles, got {cuts}")
+    return _Words(cuts, content["dimensions"])
 
 
-def describe_centre(centre: dict[str, float], bounds: dict[str, tuple[float, float]]) -> str:
+def describe_centre(centre: dict[str, float], cuts: dict[str, tuple[float, ...]]) -> str:
     """Describe a cluster centre in words, one phrase per dimension.
 
     Parameters
     ----------
     centre : dict
         Dimension -> risk-oriented score of the centre (higher = riskier).
-    bounds : dict
-        Dimension -> (lower, upper) tertile of all firms' scores.
+    cuts : dict
+        Dimension -> the four scores (quantiles of all firms, ``bands`` in
+        ``words.yaml``) that separate very low, low, middle, high and very high risk.
 
     Examples
     --------
-    >>> describe_centre({"profitability": 0.9, "solvency": 0.5},
-    ...                 {"profitability": (0.3, 0.6), "solvency": (0.3, 0.6)})
+    >>> cuts = (0.1, 0.3, 0.6, 0.8)
+    >>> describe_centre({"profitability": 0.7, "solvency": 0.5},
+    ...                 {"profitability": cuts, "solvency": cuts})
     'weak profitability, average solvency'
     """
     words = _words().dimensions
     phrases = []
     for dimension, value in centre.items():
-        low, high = bounds[dimension]
-        band = "low" if value < low else "high" if value > high else "middle"
+        band = BANDS[int(np.searchsorted(np.asarray(cuts[dimension]), value, side="right"))]
         vocabulary = words.get(dimension, {})
-        phrases.append(vocabulary.get(band, f"{band} {dimension.replace('_', ' ')} risk"))
+        fallback = f"{band.replace('_', ' ')} {dimension.replace('_', ' ')} risk"
+        phrases.append(vocabulary.get(band, fallback))
     return ", ".join(phrases)
 
 
@@ -164,13 +171,10 @@ class RiskClusters(ClusterMixin, BaseEstimator):
             float(silhouette_score(X, self.labels_)) if 1 < distinct < len(X) else np.nan
         )
         dims = names or [f"x{i}" for i in range(X.shape[1])]
-        tertiles = _words().tertiles
-        bounds = {
-            d: (float(np.quantile(X[:, i], tertiles[0])), float(np.quantile(X[:, i], tertiles[1])))
-            for i, d in enumerate(dims)
-        }
+        bands = _words().bands
+        cuts = {d: tuple(np.quantile(X[:, i], bands).tolist()) for i, d in enumerate(dims)}
         self.descriptions_ = [
-            describe_centre(dict(zip(dims, centre, strict=True)), bounds)
+            describe_centre(dict(zip(dims, centre, strict=True)), cuts)
             for centre in self.cluster_centers_
         ]
         self.sizes_ = np.bincount(self.labels_, minlength=k + 1)[1:]

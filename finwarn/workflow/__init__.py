@@ -13,6 +13,7 @@ from finwarn.workflow._jobs import (
     score,
     train,
 )
+from finwarn.workflow._rank import RankResult, rank
 from finwarn.workflow._store import (
     load_artifact,
     load_model,
@@ -25,6 +26,7 @@ __all__ = [
     "DemoResult",
     "FeatureSpec",
     "Prepared",
+    "RankResult",
     "TrainedModel",
     "build_features",
     "decision_metrics",
@@ -34,6 +36,7 @@ __all__ = [
     "load_artifact",
     "load_model",
     "metadata_path",
+    "rank",
     "run_demo",
     "save_artifact",
     "save_model",

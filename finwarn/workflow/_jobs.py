@@ -31,6 +31,7 @@ __all__ = [
     "decision_metrics",
     "evaluate",
     "labelled_rows",
+    "latest_rows",
     "score",
     "train",
 ]
@@ -227,6 +228,20 @@ def train(
 SCOPES = ("latest_per_firm", "latest_period", "all")
 
 
+def latest_rows(ids: pd.DataFrame, scope: str) -> np.ndarray:
+    """Mask of the rows a scope selects (see :func:`score`)."""
+    if scope not in SCOPES:
+        raise ValueError(
+            f"scope must be one of {SCOPES}, got {scope!r}.{did_you_mean(scope, SCOPES)}"
+        )
+    if scope == "all" or "period" not in ids.columns:
+        return np.ones(len(ids), dtype=bool)
+    period = ids["period"]
+    if scope == "latest_period":
+        return (period == period.max()).to_numpy()
+    return (period == period.groupby(ids["entity"]).transform("max")).to_numpy()
+
+
 def score(
     trained: TrainedModel,
     loaded: LoadResult,
@@ -250,18 +265,8 @@ def score(
     max_sample_missing : float
         Rows missing more than this share of features are still scored, with a note.
     """
-    if scope not in SCOPES:
-        raise ValueError(
-            f"scope must be one of {SCOPES}, got {scope!r}.{did_you_mean(scope, SCOPES)}"
-        )
     prepared = prepared or build_features(loaded, spec=trained.spec)
-    keep = np.ones(len(prepared.X), dtype=bool)
-    if scope != "all" and "period" in prepared.ids.columns:
-        period = prepared.ids["period"]
-        if scope == "latest_period":
-            keep = (period == period.max()).to_numpy()
-        else:
-            keep = (period == period.groupby(prepared.ids["entity"]).transform("max")).to_numpy()
+    keep = latest_rows(prepared.ids, scope)
     X = prepared.X[keep]
     ids = prepared.ids[keep]
     model = trained.classifier

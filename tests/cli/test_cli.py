@@ -183,3 +183,24 @@ def test_train_and_score_bp_on_polish_5year(shared_data, tmp_path):
     metrics = json.loads((tmp_path / "s" / "metrics.json").read_text())
     assert metrics["labelled_rows"]["roc_auc"] > 0.9  # in-sample: a floor, not an accuracy claim
     assert np.isclose(sum(metrics["by_level"].values()), 5910)
+
+
+@pytest.mark.shared_data
+def test_rank_on_polish_5year_writes_weights_ranking_clusters_and_view(shared_data, tmp_path):
+    out = tmp_path / "rank"
+    result = _run("rank", "--data", str(shared_data / "polish" / "5year.arff"), "--out", str(out))
+    assert "silhouette score" in result.output
+    weights = pd.read_csv(out / "weights.csv")
+    assert set(weights["level"]) >= {"indicator", "element", "dimension"}
+    per_element = weights[weights["level"] == "indicator"].groupby("element")["weight"].sum()
+    np.testing.assert_allclose(per_element, 1.0, atol=1e-6)
+    ranking = pd.read_csv(out / "ranking.csv")
+    assert len(ranking) == 5910 and ranking["rank"].tolist() == list(range(1, 5911))
+    clusters = pd.read_csv(out / "clusters.csv")
+    summary = pd.read_csv(out / "cluster_summary.csv")
+    assert sorted(clusters["cluster"].unique()) == [1, 2, 3]
+    assert summary["firms"].sum() == 5910 and summary["description"].is_unique
+    assert (out / "pca.csv").exists()
+    html = (out / "cluster_view.html").read_text()
+    assert "<script src=" not in html and "cluster 3:" in html
+    assert (out / "cluster_view.png").read_bytes()[:4] == b"\x89PNG"

@@ -59,5 +59,5 @@ def test_too_many_clusters_for_the_rows():
 
 
 def test_unknown_dimensions_get_generic_words():
-    text = describe_centre({"liquidity": 0.9}, {"liquidity": (0.3, 0.6)})
+    text = describe_centre({"liquidity": 0.7}, {"liquidity": (0.1, 0.3, 0.6, 0.8)})
     assert text == "high liquidity risk"
