@@ -399,8 +399,8 @@ def rank(
         table.add_row(str(row.cluster), f"{row.firms:,}", str(row.description))
     out_console.print(table)
     out_console.print(f"k-means with k = {len(summary)}: silhouette score {result.silhouette:.3f}")
-    view = " and the 3-D view" if result.view_dimensions else ""
-    out_console.print(f"Wrote {', '.join(tables)}{view} to {out}/")
+    drawn = " and the 3-D view" if result.view_dimensions else ""
+    out_console.print(f"Wrote {', '.join(tables)}{drawn} to {out}/")
 
 
 def main() -> None:

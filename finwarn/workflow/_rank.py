@@ -126,7 +126,7 @@ def rank(
         levels.to_numpy(),
         values[[*dimensions, "composite"]],
         level_order=order,
-        ids=ids["entity"].to_numpy(),
+        ids=ids["entity"].tolist(),
         dimensions=dimensions,
     ).table()
     if "period" in ids.columns:
