@@ -9,8 +9,9 @@ from __future__ import annotations
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from finwarn.cleaning import DropSparseColumns, Imputer, IndicatorScaler, Winsorizer
-from finwarn.models import BPNetClassifier
+from finwarn.models import BPGrader, BPNetClassifier
 from finwarn.warning import WarningClassifier
+from finwarn.weighting import EntropyWeighter
 
 ESTIMATORS = [
     DropSparseColumns(),
@@ -29,6 +30,11 @@ ESTIMATORS = [
         random_state=0,
     ),
     WarningClassifier(random_state=0),
+    EntropyWeighter(output="all"),
+    BPGrader(hidden_layer_sizes=(16,), batch_size=32, max_epochs=40, random_state=0),
+    BPGrader(
+        encoding="bits", hidden_layer_sizes=(16,), batch_size=32, max_epochs=40, random_state=0
+    ),
 ]
 
 # estimator class name -> {check name: reason}; keep this short

@@ -1,18 +1,23 @@
 """Models (capability C5): the BP network, baselines and ready pipelines by name.
 
 :class:`BPNetClassifier` is the backpropagation network with an adaptive
-learning rate of papers 000, 002 and 004 (PyTorch, the ``finwarn[nn]`` extra).
+learning rate of papers 000, 002 and 004 (PyTorch, the ``finwarn[nn]`` extra);
+:class:`BPGrader` grades records into k ordered risk levels with the same network
+(paper 004's 3-bit output coding, softmax or ordinal outputs).
 :func:`make_model` returns a cleaner-plus-estimator pipeline for each name in
 :data:`MODEL_NAMES` (``"bp"``, ``"logit"``, ``"lightgbm"``) with measured defaults.
 """
 
 from finwarn.models._baselines import make_lightgbm, make_logit
 from finwarn.models._bp import BPNetClassifier
+from finwarn.models._grader import ENCODINGS, BPGrader
 from finwarn.models._registry import DEFAULTS, MODEL_NAMES, make_model
 
 __all__ = [
     "DEFAULTS",
+    "ENCODINGS",
     "MODEL_NAMES",
+    "BPGrader",
     "BPNetClassifier",
     "make_lightgbm",
     "make_logit",

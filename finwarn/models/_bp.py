@@ -101,6 +101,8 @@ class _BaseBPNet(ClassifierMixin, BaseEstimator):
     and training runs to ``max_epochs``.
     """
 
+    hidden_layer_sizes: Sequence[int]
+
     # -- hooks ------------------------------------------------------------------------------
 
     def _n_outputs(self) -> int:
