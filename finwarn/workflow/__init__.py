@@ -5,6 +5,13 @@ The CLI and the service call these; they hold no logic of their own.
 
 from finwarn.workflow._demo import DemoResult, run_demo
 from finwarn.workflow._features import FeatureSpec, Prepared, build_features, known_columns
+from finwarn.workflow._grade import (
+    TrainedGrader,
+    apply_grader,
+    load_grader,
+    save_grader,
+    train_grader,
+)
 from finwarn.workflow._jobs import (
     TrainedModel,
     decision_metrics,
@@ -27,19 +34,24 @@ __all__ = [
     "FeatureSpec",
     "Prepared",
     "RankResult",
+    "TrainedGrader",
     "TrainedModel",
+    "apply_grader",
     "build_features",
     "decision_metrics",
     "evaluate",
     "known_columns",
     "labelled_rows",
     "load_artifact",
+    "load_grader",
     "load_model",
     "metadata_path",
     "rank",
     "run_demo",
     "save_artifact",
+    "save_grader",
     "save_model",
     "score",
     "train",
+    "train_grader",
 ]

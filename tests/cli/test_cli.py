@@ -204,3 +204,66 @@ def test_rank_on_polish_5year_writes_weights_ranking_clusters_and_view(shared_da
     html = (out / "cluster_view.html").read_text()
     assert "<script src=" not in html and "cluster 3:" in html
     assert (out / "cluster_view.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_grade_simulate_train_apply(tmp_path):
+    _run("grade", "simulate", "--out", str(tmp_path), "--per-level", "150", "--seed", "1")
+    records = pd.read_csv(tmp_path / "records.csv")
+    assert len(records) == 1200 and sorted(records["level"].unique()) == list(range(1, 9))
+    model = tmp_path / "grader.joblib"
+    result = _run(
+        "grade",
+        "train",
+        "--data",
+        str(tmp_path / "records.csv"),
+        "--grades",
+        "level",
+        "--hierarchy",
+        str(tmp_path / "hierarchy.yaml"),
+        "--model-out",
+        str(model),
+    )
+    assert "Held-out 20% of records.csv" in result.output
+    meta = json.loads(model.with_suffix(".json").read_text())
+    assert meta["kind"] == "grader" and meta["levels"] == list(range(1, 9))
+    assert "level" not in meta["features"]
+    assert meta["held_out"]["accuracy"] > 0.8
+    _run(
+        "grade",
+        "apply",
+        "--model",
+        str(model),
+        "--data",
+        str(tmp_path / "records.csv"),
+        "--out",
+        str(tmp_path / "out"),
+    )
+    grades = pd.read_csv(tmp_path / "out" / "grades.csv")
+    assert len(grades) == 1200 and set(grades["grade"]) <= set(range(1, 9))
+    assert grades["grade"].is_monotonic_decreasing
+    graded = json.loads((tmp_path / "out" / "grading.json").read_text())
+    assert graded["metrics"]["accuracy"] > 0.8
+
+
+def test_grade_train_names_a_missing_grade_column(tmp_path):
+    _run("grade", "simulate", "--out", str(tmp_path), "--per-level", "20")
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "finwarn",
+            "grade",
+            "train",
+            "--data",
+            str(tmp_path / "records.csv"),
+            "--grades",
+            "levle",
+            "--model-out",
+            str(tmp_path / "g"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "no grade column 'levle'. Did you mean 'level'?" in done.stderr
