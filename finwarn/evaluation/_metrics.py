@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from sklearn.metrics import (
     average_precision_score,
     brier_score_loss,
@@ -11,7 +12,7 @@ from sklearn.metrics import (
     roc_curve,
 )
 
-__all__ = ["METRICS", "binary_metrics"]
+__all__ = ["METRICS", "binary_metrics", "calibration_table"]
 
 # Reported metrics, in the order tables show them.
 METRICS = (
@@ -76,3 +77,42 @@ def binary_metrics(y_true, proba, y_pred) -> dict[str, float]:
 
 def _ratio(num: float, den: float) -> float:
     return float(num / den) if den else float("nan")
+
+
+def calibration_table(y_true, proba, *, bins: int = 10) -> pd.DataFrame:
+    """Predicted against observed distress rates, by quantile bin of the prediction.
+
+    Parameters
+    ----------
+    y_true : array-like of {0, 1}
+    proba : array-like of float
+    bins : int
+        Number of equal-count bins (deciles by default); ties may merge bins.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``bin`` (1 = lowest predictions), ``predicted`` (mean probability), ``observed``
+        (share distressed) and ``n`` per bin.
+
+    Examples
+    --------
+    >>> table = calibration_table([0, 0, 1, 1], [0.1, 0.2, 0.7, 0.9], bins=2)
+    >>> table.to_dict(orient="list")
+    {'bin': [1, 2], 'predicted': [0.15, 0.8], 'observed': [0.0, 1.0], 'n': [2, 2]}
+    """
+    y = np.asarray(y_true, dtype=float)
+    p = np.asarray(proba, dtype=float)
+    order = np.argsort(p, kind="stable")
+    groups = np.array_split(order, min(bins, len(p)))
+    rows = [
+        {
+            "bin": i + 1,
+            "predicted": round(float(p[g].mean()), 6),
+            "observed": round(float(y[g].mean()), 6),
+            "n": len(g),
+        }
+        for i, g in enumerate(groups)
+        if len(g)
+    ]
+    return pd.DataFrame(rows, columns=["bin", "predicted", "observed", "n"])

@@ -17,7 +17,7 @@ from finwarn._text import did_you_mean
 from finwarn.cleaning import sparse_rows
 from finwarn.data import LoadResult
 from finwarn.data._validate import ROLE_SYNONYMS
-from finwarn.evaluation import EvaluationResult, binary_metrics, cross_validate
+from finwarn.evaluation import EvaluationResult, binary_metrics, calibration_table, cross_validate
 from finwarn.exceptions import DataValidationError
 from finwarn.models import make_model
 from finwarn.warning import WarningClassifier, WarningConfig, Warnings, load_warning_config
@@ -213,6 +213,7 @@ def train(
             ),
             **decision_metrics(classifier, y, classifier.oof_proba_),
         },
+        "calibration": calibration_table(y, classifier.oof_proba_).to_dict(orient="records"),
         "warning": {
             "levels": list(config.levels),
             "cutoffs": [round(float(c), 6) for c in classifier.cutoffs_],

@@ -30,3 +30,17 @@ def test_one_class_gives_nan_ranking_metrics_not_an_error():
     assert math.isnan(m["roc_auc"]) and math.isnan(m["pr_auc"])
     assert math.isnan(m["recall"])  # no distressed firm to find
     assert m["specificity"] == pytest.approx(2 / 3)
+
+
+def test_calibration_table_bins_by_prediction():
+    import numpy as np
+
+    from finwarn.evaluation import calibration_table
+
+    rng = np.random.default_rng(0)
+    p = rng.random(1000)
+    y = (rng.random(1000) < p).astype(int)
+    table = calibration_table(y, p)
+    assert table["bin"].tolist() == list(range(1, 11)) and table["n"].sum() == 1000
+    assert table["predicted"].is_monotonic_increasing
+    assert (table["observed"] - table["predicted"]).abs().max() < 0.1
