@@ -1,4 +1,4 @@
-"""The ``finwarn`` command line: demo, validate, train, score, evaluate."""
+"""The ``finwarn`` command line: demo, validate, train, score, report, evaluate, rank, grade."""
 
 from __future__ import annotations
 
@@ -120,18 +120,29 @@ def demo(
     firms: Annotated[int, typer.Option("--firms", min=50, help="Simulated firms.")] = 1000,
     years: Annotated[int, typer.Option("--years", min=3, help="Simulated years.")] = 8,
     model: Annotated[str, typer.Option("--model", help="bp, logit or lightgbm.")] = "bp",
+    with_report: Annotated[
+        bool, typer.Option("--report/--no-report", help="Write the early-warning report.")
+    ] = True,
+    pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="Also write report.pdf.")] = True,
     seed: SeedOpt = 0,
 ) -> None:
-    """Run finwarn end to end on SIMULATED data: validate, train, evaluate, score.
+    """Run finwarn end to end on SIMULATED data: validate, train, evaluate, score, report.
 
     Writes demo_panel.csv (the simulated input, with a few deliberately bad rows),
-    quarantine.csv, warnings.csv, metrics.json, model.joblib and model.json to --out.
+    quarantine.csv, warnings.csv, reasons.csv, metrics.json, model.joblib, model.json and
+    the early-warning report (report/index.html, report/report.pdf) to --out.
     """
     from finwarn.workflow import run_demo
 
     with _steps("demo") as step:
         result = run_demo(
-            out, n_firms=firms, n_years=years, model=model, random_state=seed, step=step
+            out,
+            n_firms=firms,
+            n_years=years,
+            model=model,
+            random_state=seed,
+            report_pdf=pdf if with_report else None,
+            step=step,
         )
     held = result.metrics["held_out"]
     console.print(
@@ -145,7 +156,10 @@ def demo(
         f"'{result.metrics['warning_cutoffs']['alert_level']}' or above."
     )
     _print_warnings(result.warnings)
-    out_console.print(f"Outputs in {out}/: " + ", ".join(p.name for p in result.files.values()))
+    names = [str(p.relative_to(out)) for p in result.files.values()]
+    out_console.print(f"Outputs in {out}/: " + ", ".join(names))
+    if "report" in result.files:
+        out_console.print(f"Open the report: {result.files['report']}")
 
 
 @app.command()
@@ -219,9 +233,16 @@ def score(
         bool,
         typer.Option("--all-periods", help="Score every row, not only each firm's latest period."),
     ] = False,
+    reasons: Annotated[
+        bool,
+        typer.Option(
+            "--reasons/--no-reasons",
+            help="Write reasons.csv: the strongest reasons behind each firm's risk.",
+        ),
+    ] = True,
 ) -> None:
-    """Score firms: warnings.csv (entity, period, probability, level, rank), quarantine.csv,
-    metrics.json."""
+    """Score firms: warnings.csv (entity, period, probability, level, rank), reasons.csv
+    (the five strongest reasons per firm, in words), quarantine.csv, metrics.json."""
     from finwarn.workflow import build_features, decision_metrics, load_model
     from finwarn.workflow import score as score_job
 
@@ -231,6 +252,16 @@ def score(
     scope = "all" if all_periods else "latest_per_firm"
     warnings = score_job(trained, loaded, prepared=prepared, scope=scope)
     write_csv(warnings.table(), out / "warnings.csv")
+    written = ["warnings.csv"]
+    if reasons:
+        from finwarn.workflow import explain_warnings, latest_rows
+
+        with _steps("explaining") as step:
+            step("contributions, peer percentiles and reasons")
+            rows = latest_rows(prepared.ids, scope)
+            explanation = explain_warnings(trained, prepared, rows, random_state=0)
+        write_csv(explanation.reasons.table(), out / "reasons.csv")
+        written.append("reasons.csv")
     write_csv(loaded.quarantine, out / "quarantine.csv")
     summary: dict = {
         "model": str(model),
@@ -257,7 +288,79 @@ def score(
             )
     write_json(summary, out / "metrics.json")
     _print_warnings(warnings)
-    out_console.print(f"Wrote warnings.csv, quarantine.csv and metrics.json to {out}/")
+    written += ["quarantine.csv", "metrics.json"]
+    out_console.print(f"Wrote {', '.join(written)} to {out}/")
+
+
+@app.command()
+def report(
+    model: Annotated[Path, typer.Option("--model", help="A model saved by `finwarn train`.")],
+    data: DataOpt,
+    out: Annotated[Path, typer.Option("--out", help="Folder for the report (replaced).")],
+    mapping: MappingOpt = None,
+    page_level: Annotated[
+        str | None,
+        typer.Option(
+            "--page-level", help="Lowest warning level with a firm page (default: alert level)."
+        ),
+    ] = None,
+    max_firm_pages: Annotated[
+        int,
+        typer.Option("--max-firm-pages", min=0, help="At most this many firm pages; 0: no limit."),
+    ] = 200,
+    top: Annotated[
+        int, typer.Option("--top", min=1, help="Rows of the riskiest-firms table.")
+    ] = 20,
+    latest_period: Annotated[
+        bool,
+        typer.Option(
+            "--latest-period",
+            help="Report only firms with data in the file's latest period "
+            "(default: each firm's latest period).",
+        ),
+    ] = False,
+    pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="Also write report.pdf.")] = True,
+    clusters: Annotated[
+        bool, typer.Option("--clusters/--no-clusters", help="Clusters and the 3-D view.")
+    ] = True,
+    title: Annotated[str | None, typer.Option("--title", help="Title of the report.")] = None,
+    seed: SeedOpt = 0,
+) -> None:
+    """The early-warning report: warnings with their reasons, peers, history, clusters.
+
+    Writes to --out: index.html (open it in a browser; it works offline), firms/ (one
+    page per firm at or above --page-level), assets/, cluster_view.html, report.pdf,
+    and the tables behind them: warnings.csv and reasons.csv. Earlier periods in the
+    data give each firm's trends and its level change since the previous period.
+    """
+    from finwarn.workflow import load_model
+    from finwarn.workflow import report as report_job
+
+    trained = load_model(model)
+    loaded = _load(data, mapping)
+    with _steps("report") as step:
+        result = report_job(
+            trained,
+            loaded,
+            out,
+            pdf=pdf,
+            scope="latest_period" if latest_period else "latest_per_firm",
+            page_level=page_level,
+            max_firm_pages=max_firm_pages or None,
+            top_n=top,
+            clusters=clusters,
+            title=title,
+            random_state=seed,
+            step=step,
+        )
+    for note in result.notes:
+        console.print(f"  [dim]note: {note}[/dim]")
+    _print_warnings(result.warnings)
+    pages = len(result.files.firm_pages)
+    out_console.print(
+        f"Report of {len(result.warnings.frame):,} firms with {pages:,} firm pages written to "
+        f"{out}/ in {sum(result.seconds.values()):.1f} s. Open {result.files.index}"
+    )
 
 
 @app.command()
@@ -546,6 +649,6 @@ def main() -> None:
     """Entry point: run the app, turning finwarn's own errors into a clean message."""
     try:
         app()
-    except FinwarnError as exc:
+    except (FinwarnError, FileExistsError) as exc:
         console.print(f"[bold red]error:[/bold red] {exc}", highlight=False)
         sys.exit(2)

@@ -4,6 +4,7 @@ The CLI and the service call these; they hold no logic of their own.
 """
 
 from finwarn.workflow._demo import DemoResult, run_demo
+from finwarn.workflow._explain import Explanation, explain_warnings
 from finwarn.workflow._features import FeatureSpec, Prepared, build_features, known_columns
 from finwarn.workflow._grade import (
     TrainedGrader,
@@ -17,10 +18,12 @@ from finwarn.workflow._jobs import (
     decision_metrics,
     evaluate,
     labelled_rows,
+    latest_rows,
     score,
     train,
 )
 from finwarn.workflow._rank import RankResult, rank
+from finwarn.workflow._report import REPORT_SCOPES, ReportResult, build_report_input, report
 from finwarn.workflow._store import (
     load_artifact,
     load_model,
@@ -30,23 +33,30 @@ from finwarn.workflow._store import (
 )
 
 __all__ = [
+    "REPORT_SCOPES",
     "DemoResult",
+    "Explanation",
     "FeatureSpec",
     "Prepared",
     "RankResult",
+    "ReportResult",
     "TrainedGrader",
     "TrainedModel",
     "apply_grader",
     "build_features",
+    "build_report_input",
     "decision_metrics",
     "evaluate",
+    "explain_warnings",
     "known_columns",
     "labelled_rows",
+    "latest_rows",
     "load_artifact",
     "load_grader",
     "load_model",
     "metadata_path",
     "rank",
+    "report",
     "run_demo",
     "save_artifact",
     "save_grader",

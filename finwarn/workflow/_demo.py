@@ -15,6 +15,7 @@ from finwarn.datasets import corrupt_panel, make_demo_panel
 from finwarn.warning import Warnings
 from finwarn.workflow._features import build_features
 from finwarn.workflow._jobs import decision_metrics, score, train
+from finwarn.workflow._report import report
 from finwarn.workflow._store import save_model
 
 __all__ = ["DemoResult", "run_demo"]
@@ -42,6 +43,7 @@ def run_demo(
     n_years: int = 8,
     model: str = "bp",
     random_state: int = 0,
+    report_pdf: bool | None = True,
     step=None,
 ) -> DemoResult:
     """Run finwarn end to end on SIMULATED data and write the outputs to ``out``.
@@ -52,11 +54,16 @@ def run_demo(
        land in ``quarantine.csv``;
     3. compute the indicators, hold out a quarter of the firms, train a calibrated model on
        the others and measure it on the held-out firms (``metrics.json``);
-    4. score the firms still reporting in the latest year (``warnings.csv``) and save the model
-       (``model.joblib`` + ``model.json``).
+    4. save the model (``model.joblib`` + ``model.json``), score the firms still reporting
+       in the latest year (``warnings.csv``) with the reasons behind each warning
+       (``reasons.csv``), and write the early-warning report (``report/index.html`` and
+       ``report/report.pdf``, see :func:`finwarn.workflow.report`).
 
     Parameters
     ----------
+    report_pdf : bool or None, default True
+        Write the report with its PDF (True), without the PDF (False), or no report and
+        no reasons at all (None).
     step : callable, optional
         Called with a short text before each step (for progress display).
     """
@@ -90,10 +97,35 @@ def run_demo(
     y_test = prepared.y[test].astype(int)  # type: ignore[index]
     held_out_metrics = decision_metrics(trained.classifier, y_test, proba)
 
-    say("scoring the firms of the latest year")
-    warnings = score(trained, loaded, prepared=prepared, scope="latest_period")
-    warnings_path = write_csv(warnings.table(), out / "warnings.csv")
     model_path, meta_path = save_model(trained, out / "model.joblib")
+    files: dict[str, Path] = {}
+    if report_pdf is None:
+        say("scoring the firms of the latest year")
+        warnings = score(trained, loaded, prepared=prepared, scope="latest_period")
+        warnings_path = write_csv(warnings.table(), out / "warnings.csv")
+    else:
+        built = report(
+            trained,
+            loaded,
+            out / "report",
+            pdf=report_pdf,
+            scope="latest_period",
+            title="Early-warning report: simulated demo portfolio",
+            data_description=(
+                f"SIMULATED demo panel (finwarn.datasets.make_demo_panel): {n_firms:,} "
+                f"firms x {n_years} years, {len(loaded.data):,} accepted firm-years, "
+                f"{len(loaded.quarantine)} deliberately bad rows quarantined; not real firms"
+            ),
+            simulated=True,
+            random_state=random_state,
+            step=say,
+        )
+        warnings = built.warnings
+        warnings_path = write_csv(warnings.table(), out / "warnings.csv")
+        files["reasons"] = write_csv(built.explanation.reasons.table(), out / "reasons.csv")
+        files["report"] = built.files.index
+        if built.files.pdf is not None:
+            files["report_pdf"] = built.files.pdf
 
     metrics = {
         "data": "SIMULATED demo panel (finwarn.datasets.make_demo_panel); not real firms",
@@ -132,6 +164,7 @@ def run_demo(
     }
     metrics_path = write_json(metrics, out / "metrics.json")
     files = {
+        **files,
         "panel": panel_path,
         "quarantine": quarantine_path,
         "warnings": warnings_path,

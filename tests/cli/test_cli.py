@@ -24,6 +24,12 @@ def _run(*args: str):
     return result
 
 
+def _subprocess(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "finwarn", *args], capture_output=True, text=True, check=False
+    )
+
+
 def test_demo_writes_everything_it_promises(tmp_path):
     out = tmp_path / "demo"
     result = _run("demo", "--out", str(out), "--firms", "300", "--years", "5", "--model", "logit")
@@ -35,8 +41,15 @@ def test_demo_writes_everything_it_promises(tmp_path):
         "model.joblib",
         "model.json",
         "demo_panel.csv",
+        "reasons.csv",
+        "report/index.html",
+        "report/report.pdf",
     ):
         assert (out / name).exists(), name
+    assert "Open the report" in result.output
+    assert (out / "report" / "warnings.csv").read_text() == (out / "warnings.csv").read_text()
+    reasons = pd.read_csv(out / "reasons.csv")
+    assert (reasons.groupby("entity").size() >= 3).all()
     warnings = pd.read_csv(out / "warnings.csv")
     assert list(warnings.columns[:5]) == ["entity", "period", "probability", "level", "rank"]
     assert set(warnings["level"]) <= LEVELS
@@ -115,6 +128,33 @@ def test_train_then_score_gives_a_warning_for_every_good_row(tmp_path):
     metrics = json.loads((tmp_path / "s" / "metrics.json").read_text())
     assert metrics["scored"] == len(warnings)
     assert 0.5 < metrics["labelled_rows"]["roc_auc"] <= 1
+    reasons = pd.read_csv(tmp_path / "s" / "reasons.csv")
+    assert len(reasons) == 5 * len(warnings)
+    keys = ["entity", "period"]
+    assert reasons[keys].drop_duplicates().merge(warnings[keys]).shape[0] == len(warnings)
+
+
+def test_report_command_writes_the_report_and_refuses_bad_options(tmp_path):
+    path, _, _ = _mixed_csv(tmp_path)
+    model = tmp_path / "m.joblib"
+    _run("train", "--data", str(path), "--model", "logit", "--model-out", str(model))
+    out = tmp_path / "report"
+    args = ["report", "--model", str(model), "--data", str(path), "--out", str(out)]
+    result = _run(*args, "--no-pdf", "--page-level", "light", "--max-firm-pages", "5")
+    assert "Open " in result.output and "5 firm pages" in result.output
+    assert len(list((out / "firms").glob("*.html"))) == 5
+    assert not (out / "report.pdf").exists()
+    warnings = pd.read_csv(out / "warnings.csv")
+    assert len(warnings) == 150  # each firm's latest period
+    done = _subprocess(*args, "--page-level", "severe")
+    assert done.returncode == 2
+    assert "page level 'severe' is not a warning level" in done.stderr
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "keep.txt").write_text("mine")
+    done = _subprocess(*args[:-1], str(tmp_path / "notes"), "--no-pdf")
+    assert done.returncode == 2
+    assert "not a finwarn report" in done.stderr and "Traceback" not in done.stderr
+    assert (tmp_path / "notes" / "keep.txt").read_text() == "mine"
 
 
 def test_errors_exit_2_with_a_message_not_a_traceback(tmp_path):
