@@ -209,6 +209,10 @@ def build_report_input(
     model = trained.classifier
     all_levels = model.levels_[model.level_index(model.predict_proba(prepared.X)[:, 1])]
     moves = migrations(prepared.ids, all_levels, levels)
+    reported = warnings.frame[["entity", "period"]] if "period" in moves else None
+    if reported is not None and len(moves):
+        # only the reported firms, from their previous period to the reported one
+        moves = moves.merge(reported, on=["entity", "period"], how="inner")
     lap("scoring")
 
     say("explaining the warnings")

@@ -171,6 +171,12 @@ def test_latest_period_scope_reports_only_firms_of_the_last_period(trained, load
     )
     last = loaded.data["period"].max()
     assert (built.warnings.frame["period"] == last).all()
+    # migrations only of the reported firms, into the reported period
+    index = (built.folder / "index.html").read_text(encoding="utf-8")
+    rows = re.findall(r'<tr data-change="(\w+)">.*?<td class="num">([\d,]+)</td>', index)
+    reported = built.warnings.frame["entity"]
+    earlier = loaded.data[loaded.data["period"] < last]
+    assert sum(_int(n) for _, n in rows) == reported.isin(set(earlier["entity"])).sum()
     assert built.files.cluster_view is None and built.files.pdf is None
     assert "clusters" not in built.seconds
 
