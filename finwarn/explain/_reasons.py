@@ -350,7 +350,7 @@ def reason_codes(
     contrib = np.nan_to_num(attribution.values.to_numpy(dtype=float), nan=0.0)
     k = min(n_reasons, d)
     # stable sort: equal |contribution| keep the column order of X
-    top = np.argsort(-np.abs(contrib)[:, ::-1], axis=1, kind="stable")[:, :k]; top = contrib.shape[1] - 1 - top
+    top = np.argsort(-np.abs(contrib), axis=1, kind="stable")[:, :k]
     rows = np.repeat(np.arange(n), k)
     cols = top.ravel()
     chosen = contrib[rows, cols]
