@@ -82,7 +82,7 @@ class Reasons:
     def texts(self) -> pd.Series:
         """The reasons of each firm joined by ``"; "``, indexed by entity (and period)."""
         keys = ["entity", "period"] if self.frame["period"].notna().any() else ["entity"]
-        return self.frame.groupby(keys, sort=False)["text"].agg("; ".join)
+        return self.frame.groupby(keys, sort=False, dropna=False)["text"].agg("; ".join)
 
 
 # --------------------------------------------------------------------------- metadata
@@ -155,7 +155,7 @@ def format_value(value: Any) -> str:
         text = "infinite"
         return f"{_MINUS}{text}" if x < 0 else text
     size = abs(x)
-    if size >= _AMOUNT:
+    if round(size, 2) >= _AMOUNT:  # 999.996 prints as 1,000, not 1000.00
         text = f"{size:,.0f}"
     elif size == 0 or size >= 0.01:
         text = f"{size:.2f}"
@@ -188,7 +188,8 @@ def reason_text(
     percentile : float, optional
         The value's percentile (0-100) among ``peer_group``; the text says the firm is
         higher than ``floor(percentile)`` % of them (or lower than
-        ``floor(100 - percentile)`` % below the median). Omitted when NaN or None.
+        ``floor(100 - percentile)`` % below the median; "the highest" at 100 and "the
+        lowest" at 0). Omitted when NaN or None.
     peer_group : str, default="all firms"
         An industry name, or :data:`~finwarn.explain.ALL_FIRMS`.
     direction : {"safer", "riskier", "unknown"}, default="unknown"
@@ -218,7 +219,11 @@ def reason_text(
     if percentile is None or pd.isna(percentile):
         return f"{label} {shown}: {tail}"
     peers = ALL_FIRMS if peer_group == ALL_FIRMS else f"firms in {peer_group}"
-    if percentile >= 50:
+    if percentile >= 100:
+        comparison = f"is the highest of {peers}"
+    elif percentile <= 0:
+        comparison = f"is the lowest of {peers}"
+    elif percentile >= 50:
         comparison = f"is higher than {math.floor(percentile)}% of {peers}"
     else:
         comparison = f"is lower than {math.floor(100 - percentile)}% of {peers}"
@@ -311,10 +316,10 @@ def reason_codes(
     >>> reasons = reason_codes(attribution, X, ids, n_reasons=2)
     >>> for text in reasons.table()["text"]:
     ...     print(text)
-    Debt ratio 0.91 is higher than 100% of all firms (riskier when higher): raises the risk
+    Debt ratio 0.91 is the highest of all firms (riskier when higher): raises the risk
     Return on assets 0.02 is higher than 50% of all firms (safer when higher): raises the risk
     Return on assets is missing: raises the risk
-    Debt ratio 0.30 is lower than 100% of all firms (riskier when higher): lowers the risk
+    Debt ratio 0.30 is the lowest of all firms (riskier when higher): lowers the risk
     """
     if not isinstance(n_reasons, Integral) or isinstance(n_reasons, bool) or n_reasons < 1:
         raise ValueError(f"n_reasons must be a positive integer, got {n_reasons!r}; e.g. 3.")

@@ -37,6 +37,8 @@ MINUS = "\N{MINUS SIGN}"
         (0.01, "0.01"),
         (999.0, "999.00"),
         (1000, "1,000"),
+        (999.996, "1,000"),  # rounds up into an amount
+        (999.994, "999.99"),
         (1234567.8, "1,234,568"),
         (-25000.0, f"{MINUS}25,000"),
         # small values keep two significant digits
@@ -81,11 +83,11 @@ def test_format_value(value, text):
         ),
         (
             {"percentile": 0.0, "peer_group": ALL_FIRMS, "direction": "unknown"},
-            "Debt ratio 0.91 is lower than 100% of all firms: raises the risk",
+            "Debt ratio 0.91 is the lowest of all firms: raises the risk",
         ),
         (
             {"percentile": 100.0, "direction": "sideways"},
-            "Debt ratio 0.91 is higher than 100% of all firms: raises the risk",
+            "Debt ratio 0.91 is the highest of all firms: raises the risk",
         ),
         # without a percentile there is no comparison (and no direction bracket)
         ({"percentile": NAN, "direction": "riskier"}, "Debt ratio 0.91: raises the risk"),
@@ -191,17 +193,16 @@ def test_reason_codes_table():
                 *("raises", "neutral", "neutral"),
             ],
             "text": [
-                "Beta ratio 0.10 is lower than 100% of firms in retail (safer when higher): "
+                "Beta ratio 0.10 is the lowest of firms in retail (safer when higher): "
                 "lowers the risk",
-                "C 10.00 is lower than 100% of firms in retail: raises the risk",
-                "Alpha 1.00 is lower than 100% of firms in retail (riskier when higher): "
+                "C 10.00 is the lowest of firms in retail: raises the risk",
+                "Alpha 1.00 is the lowest of firms in retail (riskier when higher): "
                 "raises the risk",
                 "Alpha 2.00 is higher than 50% of all firms (riskier when higher): raises the risk",
-                "Beta ratio 0.20 is higher than 100% of all firms (safer when higher): "
-                "lowers the risk",
+                "Beta ratio 0.20 is the highest of all firms (safer when higher): lowers the risk",
                 "D 5.00 is higher than 50% of all firms: raises the risk",
-                "C 30.00 is higher than 100% of firms in retail: raises the risk",
-                "Alpha 3.00 is higher than 100% of firms in retail (riskier when higher): "
+                "C 30.00 is the highest of firms in retail: raises the risk",
+                "Alpha 3.00 is the highest of firms in retail (riskier when higher): "
                 "no effect on the risk",
                 "Beta ratio is missing: no effect on the risk",
             ],
@@ -217,7 +218,7 @@ def test_texts_join_each_firms_reasons_by_entity_and_period():
     assert texts.index.tolist() == [("A", 2024), ("B", 2024), ("C", 2024)]
     assert texts[("B", 2024)] == (
         "Alpha 2.00 is higher than 50% of all firms (riskier when higher): raises the risk; "
-        "Beta ratio 0.20 is higher than 100% of all firms (safer when higher): lowers the risk"
+        "Beta ratio 0.20 is the highest of all firms (safer when higher): lowers the risk"
     )
 
 
@@ -225,9 +226,9 @@ def test_without_a_period_reasons_are_keyed_by_entity():
     result = reason_codes(attribution(), X, IDS[["entity"]], n_reasons=1)
     assert result.table()["period"].isna().all()
     assert result.texts().to_dict() == {
-        "A": "B 0.10 is lower than 100% of all firms: lowers the risk",
+        "A": "B 0.10 is the lowest of all firms: lowers the risk",
         "B": "A 2.00 is higher than 50% of all firms: raises the risk",
-        "C": "C 30.00 is higher than 100% of all firms: raises the risk",
+        "C": "C 30.00 is the highest of all firms: raises the risk",
     }
 
 
@@ -386,3 +387,10 @@ def test_dimension_contributions_without_period_and_with_mismatched_ids():
         match=re.escape("ids must have one row per explained firm: 3 firms, 2 rows of ids."),
     ):
         dimension_contributions(attribution(), IDS.iloc[:2], DIMENSIONS)
+
+
+def test_texts_keep_firms_whose_period_is_missing():
+    ids = IDS.assign(period=[2024, np.nan, 2024])
+    texts = reason_codes(attribution(), X, ids, n_reasons=1).texts()
+    assert len(texts) == 3
+    assert texts.index.get_level_values("entity").tolist() == ["A", "B", "C"]
