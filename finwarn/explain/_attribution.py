@@ -26,7 +26,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass
 from numbers import Integral
 from typing import Any
@@ -432,7 +431,7 @@ def _gradients(
     estimator: Any, Xc: np.ndarray, reference: np.ndarray, n_steps: int
 ) -> tuple[np.ndarray, float, np.ndarray]:
     """Integrated gradients of the log-odds of the networks' averaged probability."""
-    from finwarn.models._bp import _import_torch
+    from finwarn.models._bp import _import_torch, _torch_threads
 
     torch = _import_torch("explain_model")
     modules = list(getattr(estimator, "modules_", None) or [estimator.module_])
@@ -455,7 +454,7 @@ def _gradients(
     delta = x - base_x
     grads = np.empty((n, m))
     chunk = max(1, _BATCH_ROWS // n_steps)
-    with _threads(torch, getattr(estimator, "n_threads", None)):
+    with _torch_threads(torch, getattr(estimator, "n_threads", None)):
         for module in modules:
             module.eval()
         for start in range(0, n, chunk):
@@ -474,18 +473,6 @@ def _gradients(
                 ]
             )
     return grads * delta.numpy(), base, full
-
-
-@contextmanager
-def _threads(torch, n_threads: int | None):
-    previous = torch.get_num_threads()
-    if n_threads is not None and n_threads != previous:
-        torch.set_num_threads(n_threads)
-    try:
-        yield
-    finally:
-        if torch.get_num_threads() != previous:
-            torch.set_num_threads(previous)
 
 
 def _occlusion(

@@ -40,6 +40,7 @@ import pandas as pd
 from finwarn._io import _umask
 from finwarn._text import did_you_mean, preview
 from finwarn.exceptions import DataValidationError
+from finwarn.explain import REASON_COLUMNS
 from finwarn.report import _format as fmt
 from finwarn.report._input import ReportInput
 
@@ -53,19 +54,7 @@ DIMENSIONS = ("solvency", "profitability", "operating_capability", "growth", "ca
 _GENERATOR = "finwarn report"
 _REQUIRED = {
     "warnings": ("entity", "probability", "level", "rank"),
-    "reasons": (
-        "entity",
-        "order",
-        "feature",
-        "name",
-        "dimension",
-        "value",
-        "percentile",
-        "peer_group",
-        "contribution",
-        "effect",
-        "text",
-    ),
+    "reasons": tuple(c for c in REASON_COLUMNS if c != "period"),
     "dimension_contributions": ("entity", "dimension", "contribution"),
     "history": ("entity", "period", "feature", "name", "value", "peer_median"),
     "migrations": ("entity", "previous_period", "previous_level", "period", "level", "change"),
