@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Create .venv (if needed) and install finwarn into it.
-#   bash scripts/setup.sh          runtime: finwarn with the BP network (torch CPU build) and charts
+#   bash scripts/setup.sh          runtime: finwarn with the BP network (torch CPU build), charts, text
 #   bash scripts/setup.sh --dev    also the test and lint tools
 set -euo pipefail
 cd "$(dirname "$0")/.."
-extra="nn,report"
+extra="nn,report,text"
 [ "${1:-}" = "--dev" ] && extra="dev"
 if [ ! -x .venv/bin/python ]; then
     echo "creating .venv"

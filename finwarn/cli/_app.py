@@ -40,6 +40,14 @@ ConfigOpt = Annotated[
     Path | None,
     typer.Option("--config", help="YAML warning settings (levels, cut-offs, calibration)."),
 ]
+ModelOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--model",
+        help="bp, logit or lightgbm; with a text column also fused, fused_cnn or lstm "
+        "(default: fused when the data has a text column, else bp).",
+    ),
+]
 SeedOpt = Annotated[
     int, typer.Option("--seed", help="Random seed; the same seed gives the same result.")
 ]
@@ -119,11 +127,19 @@ def demo(
     ),
     firms: Annotated[int, typer.Option("--firms", min=50, help="Simulated firms.")] = 1000,
     years: Annotated[int, typer.Option("--years", min=3, help="Simulated years.")] = 8,
-    model: Annotated[str, typer.Option("--model", help="bp, logit or lightgbm.")] = "bp",
+    model: ModelOpt = None,
     with_report: Annotated[
         bool, typer.Option("--report/--no-report", help="Write the early-warning report.")
     ] = True,
     pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="Also write report.pdf.")] = True,
+    text: Annotated[
+        bool,
+        typer.Option(
+            "--text",
+            help="Add semi-synthetic annual-report texts (real Financial PhraseBank "
+            "sentences, from ../shared/data) and train the fused text + data model.",
+        ),
+    ] = False,
     seed: SeedOpt = 0,
 ) -> None:
     """Run finwarn end to end on SIMULATED data: validate, train, evaluate, score, report.
@@ -142,6 +158,7 @@ def demo(
             model=model,
             random_state=seed,
             report_pdf=pdf if with_report else None,
+            text=text,
             step=step,
         )
     held = result.metrics["held_out"]
@@ -196,7 +213,7 @@ def train(
     data: DataOpt,
     model_out: Annotated[Path, typer.Option("--model-out", help="Where to save the model.")],
     mapping: MappingOpt = None,
-    model: Annotated[str, typer.Option("--model", help="bp, logit or lightgbm.")] = "bp",
+    model: ModelOpt = None,
     config: ConfigOpt = None,
     seed: SeedOpt = 0,
 ) -> None:
@@ -282,7 +299,7 @@ def score(
 
         labelled = ~np.isnan(prepared.y)
         if labelled.sum() and len(np.unique(prepared.y[labelled])) == 2:
-            proba = trained.classifier.predict_proba(prepared.X[labelled])[:, 1]
+            proba = trained.classifier.predict_proba(prepared.model_input(labelled))[:, 1]
             summary["labelled_rows"] = decision_metrics(
                 trained.classifier, prepared.y[labelled].astype(int), proba
             )
@@ -367,7 +384,7 @@ def report(
 def evaluate(
     data: DataOpt,
     mapping: MappingOpt = None,
-    model: Annotated[str, typer.Option("--model", help="bp, logit or lightgbm.")] = "bp",
+    model: ModelOpt = None,
     folds: Annotated[int, typer.Option("--folds", min=2, help="Folds per repeat.")] = 5,
     repeats: Annotated[
         int, typer.Option("--repeats", min=1, help="Repeats with new shuffles.")

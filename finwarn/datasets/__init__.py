@@ -9,5 +9,12 @@ presence or absence of risk signals, the validation data of paper 004.
 
 from finwarn.datasets._demo import CORRUPTION_KINDS, corrupt_panel, make_demo_panel
 from finwarn.datasets._paper004 import make_paper004_records
+from finwarn.datasets._text import add_report_text
 
-__all__ = ["CORRUPTION_KINDS", "corrupt_panel", "make_demo_panel", "make_paper004_records"]
+__all__ = [
+    "CORRUPTION_KINDS",
+    "add_report_text",
+    "corrupt_panel",
+    "make_demo_panel",
+    "make_paper004_records",
+]

@@ -185,6 +185,7 @@ def make_demo_panel(
     random_state: RandomState = 0,
     *,
     start_year: int = 2015,
+    return_latent: bool = False,
 ) -> pd.DataFrame:
     """Generate a **simulated** panel of firm-year financial statements with distress labels.
 
@@ -236,6 +237,13 @@ def make_demo_panel(
         Seed; the same seed gives the identical frame.
     start_year : int, default 2015
         Calendar year of the first period.
+    return_latent : bool, default False
+        Also return the hidden financial health of each firm-year, as a last column
+        ``latent_health`` (the health that drives the year's statements and the
+        chance of distress; higher is healthier, about 0 on average). It is the
+        simulation's answer key, for simulations built on the panel (e.g.
+        :func:`~finwarn.datasets.add_report_text`), never a feature for a model.
+        The other columns are the same as without it.
 
     Returns
     -------
@@ -244,7 +252,8 @@ def make_demo_panel(
         ``label`` (1.0, 0.0 or NaN), then the raw items of
         ``finwarn/data/raw_items.yaml`` in file order. Rows are sorted by entity
         and period. ``attrs["simulated"]`` is True and ``attrs["description"]``
-        says how the frame was made.
+        says how the frame was made. With ``return_latent`` a last column
+        ``latent_health`` (float).
 
     Examples
     --------
@@ -266,6 +275,9 @@ def make_demo_panel(
     rng = np.random.default_rng(random_state)
     sim = _simulate(n_firms, n_years, rng)
     frame = _to_frame(sim, n_firms, n_years, start_year)
+    if return_latent:
+        in_panel = sim["in_panel"].T
+        frame["latent_health"] = sim["health"].T[np.nonzero(in_panel)]
     frame.attrs["simulated"] = True
     frame.attrs["description"] = (
         f"Simulated (not real) financial statements of {n_firms} firms over {n_years} years "
@@ -347,6 +359,7 @@ def _simulate(n: int, years: int, rng: np.random.Generator) -> dict[str, np.ndar
     items = _raw_item_ids()
     out = {k: np.full((years, n), np.nan) for k in items}
     in_panel_by_year = np.zeros((years, n), dtype=bool)
+    health_by_year = np.full((years, n), np.nan)
     distress_year = np.full(n, -1)
     exited = np.zeros(n, dtype=bool)
     in_panel = np.zeros(n, dtype=bool)
@@ -363,6 +376,7 @@ def _simulate(n: int, years: int, rng: np.random.Generator) -> dict[str, np.ndar
         # the economy moves this year's health; it is not carried into the firm's own
         # path, or persistence would pile the shocks up into very different decades
         health = own_health + p.macro_scale * beta * macro
+        health_by_year[t] = health
         if t > 0:
             # distress strikes firms that were in the panel last year, more often the
             # weaker their health now and the more leveraged they were
@@ -387,6 +401,7 @@ def _simulate(n: int, years: int, rng: np.random.Generator) -> dict[str, np.ndar
     return {
         **out,
         "in_panel": in_panel_by_year,
+        "health": health_by_year,
         "distress_year": distress_year,
         "industry": np.array(list(_INDUSTRIES), dtype=object)[firms.industry],
     }

@@ -11,6 +11,9 @@ LogisticRegression ``"linear"``        ``coef * (x - background mean)``, exact
 BPNetClassifier    ``"gradients"``     gradient x (input - baseline), the gradient
                                        averaged along the path from the baseline
                                        (integrated gradients)
+text models        ``"text_model"``    the text branch's exact share of the log-odds
+                                       against the background's mean, and occlusion of
+                                       each number in the financial branch alone
 anything else      ``"occlusion"``     log-odds change when one feature at a time is
                                        set to its background median
 =================  ==================  =================================================
@@ -44,7 +47,7 @@ __all__ = ["EXACT_METHODS", "METHODS", "Attribution", "explain_model"]
 logger = logging.getLogger(__name__)
 
 #: Attribution methods, by the final estimator they serve (see the module docstring).
-METHODS: tuple[str, ...] = ("tree_shap", "linear", "gradients", "occlusion")
+METHODS: tuple[str, ...] = ("tree_shap", "linear", "gradients", "text_model", "occlusion")
 #: Methods whose contributions plus ``base_value`` give the model's log-odds exactly.
 EXACT_METHODS: frozenset[str] = frozenset({"tree_shap", "linear"})
 
@@ -233,8 +236,9 @@ def explain_model(
     start = time.perf_counter()
     method = _choose_method(estimator)
     columns = list(X.columns)
-    folding = None if method == "occlusion" else _folding(preprocess, columns)
-    if folding is None and method != "occlusion":
+    own_space = method in ("occlusion", "text_model")
+    folding = None if own_space else _folding(preprocess, columns)
+    if folding is None and not own_space:
         logger.warning(
             "cannot map the columns the cleaner of %s outputs back to the features; "
             "explaining by occlusion instead of %s",
@@ -248,6 +252,8 @@ def explain_model(
         return Attribution(empty, float("nan"), method, log_odds)
     if method == "occlusion":
         contrib, base, log_odds = _occlusion(model, X, background)
+    elif method == "text_model":
+        contrib, base, log_odds = _text_model(estimator, X, background)
     else:
         assert folding is not None
         Xc = _transform(preprocess, X)
@@ -349,6 +355,8 @@ def _choose_method(estimator: Any) -> str:
         return "linear"
     if isinstance(estimator, BPNetClassifier):
         return "gradients"
+    if hasattr(estimator, "margins") and getattr(estimator, "text_column", None) is not None:
+        return "text_model"
     return "occlusion"
 
 
@@ -473,6 +481,49 @@ def _gradients(
                 ]
             )
     return grads * delta.numpy(), base, full
+
+
+def _text_model(
+    estimator: Any, X: pd.DataFrame, background: pd.DataFrame
+) -> tuple[np.ndarray, float, np.ndarray]:
+    """Text models (finwarn.text): the two branches add up in the log-odds.
+
+    The text column gets the text branch's share of the log-odds minus its mean over
+    the background (exact: the output layer is linear). Each number gets the change in
+    the financial branch's share when it alone is set to its background median
+    (occlusion, cheap: the LSTM is not run again). A model without a financial branch
+    gives the numbers 0.
+    """
+    text_column = estimator.text_column
+    numbers = [c for c in X.columns if c != text_column]
+    parts = estimator.margins(X)
+    reference = estimator.margins(background)
+    text = parts["text"] - float(np.mean(reference["text"]))
+    contrib = np.zeros(X.shape)
+    contrib[:, list(X.columns).index(text_column)] = text
+    base = parts["bias"] + float(np.mean(reference["text"]))
+    log_odds = parts["text"] + parts["bias"]
+    if parts["financial"] is not None:
+        with np.errstate(all="ignore"):
+            median = np.nanmedian(background[numbers].to_numpy(dtype=float), axis=0)
+        values = X[numbers].to_numpy(dtype=float)
+        n, d = values.shape
+        financial = parts["financial"]
+        log_odds = log_odds + financial
+        typical = pd.DataFrame(median[None], columns=numbers)
+        base += float(estimator.margins(typical, text=False)["financial"][0])
+        per_batch = max(1, _BATCH_ROWS // max(n, 1))
+        position = {c: list(X.columns).index(c) for c in numbers}
+        for first in range(0, d, per_batch):
+            features = range(first, min(d, first + per_batch))
+            stacked = np.tile(values, (len(features), 1))
+            for k, j in enumerate(features):
+                stacked[k * n : (k + 1) * n, j] = median[j]
+            frame = pd.DataFrame(stacked, columns=numbers)
+            occluded = estimator.margins(frame, text=False)["financial"]
+            for k, j in enumerate(features):
+                contrib[:, position[numbers[j]]] = financial - occluded[k * n : (k + 1) * n]
+    return contrib, base, log_odds
 
 
 def _occlusion(

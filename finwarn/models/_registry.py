@@ -34,7 +34,7 @@ from finwarn.cleaning import make_cleaner
 from finwarn.models._baselines import make_lightgbm, make_logit
 from finwarn.models._bp import BPNetClassifier
 
-__all__ = ["DEFAULTS", "MODEL_NAMES", "make_model"]
+__all__ = ["DEFAULTS", "MODEL_NAMES", "TEXT_MODELS", "make_model", "make_text_model"]
 
 _CLEAN_PREFIX = "clean__"
 
@@ -187,4 +187,51 @@ def make_model(name: str, *, random_state=None, **params: Any) -> Pipeline:
             ("clean", make_cleaner(random_state=random_state, **cleaner_args)),
             ("model", _BUILDERS[name](random_state=random_state, **model_args)),
         ]
+    )
+
+
+#: Models that read the report text (``finwarn.text``): paper 001's fused text + data
+#: model with a single-layer or a CNN financial branch, and the text-only LSTM.
+TEXT_MODELS: tuple[str, ...] = ("fused", "fused_cnn", "lstm")
+
+
+def make_text_model(
+    name: str,
+    *,
+    random_state=None,
+    dimensions: Mapping[str, str] | None = None,
+    **params: Any,
+) -> Any:
+    """Build a text model by name (needs the ``finwarn[text]`` and ``finwarn[nn]`` extras).
+
+    The estimators take a DataFrame of numeric features plus a ``text`` column.
+
+    Parameters
+    ----------
+    name : {"fused", "fused_cnn", "lstm"}
+        ``fused``: paper 001's fused model with a single-layer financial branch;
+        ``fused_cnn``: the same with a CNN over the indicators arranged by dimension;
+        ``lstm``: the LSTM with attention over the text alone.
+    random_state : int or None
+    dimensions : mapping of str to str, optional
+        Feature -> dimension, for the CNN's arrangement.
+    **params
+        Estimator parameters.
+    """
+    if name not in TEXT_MODELS:
+        raise ValueError(
+            f"Unknown text model {name!r}; choose one of {', '.join(TEXT_MODELS)}."
+            + did_you_mean(str(name), TEXT_MODELS)
+        )
+    from finwarn.text import FusedClassifier, LSTMAttentionClassifier
+
+    if name == "lstm":
+        return LSTMAttentionClassifier(text_column="text", random_state=random_state, **params)
+    financial = "cnn" if name == "fused_cnn" else "dense"
+    return FusedClassifier(
+        financial=financial,
+        dimensions=dict(dimensions) if dimensions is not None and financial == "cnn" else None,
+        text_column="text",
+        random_state=random_state,
+        **params,
     )

@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 
 from finwarn._io import write_csv, write_json
-from finwarn.data import load_data
-from finwarn.datasets import corrupt_panel, make_demo_panel
+from finwarn.data import load_data, load_phrasebank
+from finwarn.datasets import add_report_text, corrupt_panel, make_demo_panel
 from finwarn.warning import Warnings
 from finwarn.workflow._features import build_features
 from finwarn.workflow._jobs import decision_metrics, score, train
@@ -41,9 +41,10 @@ def run_demo(
     *,
     n_firms: int = 1000,
     n_years: int = 8,
-    model: str = "bp",
+    model: str | None = None,
     random_state: int = 0,
     report_pdf: bool | None = True,
+    text: bool = False,
     step=None,
 ) -> DemoResult:
     """Run finwarn end to end on SIMULATED data and write the outputs to ``out``.
@@ -61,16 +62,28 @@ def run_demo(
 
     Parameters
     ----------
+    model : str, optional
+        The model to train (default: ``bp``, or ``fused`` with ``text=True``).
     report_pdf : bool or None, default True
         Write the report with its PDF (True), without the PDF (False), or no report and
         no reasons at all (None).
+    text : bool, default False
+        Give every firm-year a **semi-synthetic** annual-report text
+        (:func:`finwarn.datasets.add_report_text`: real Financial PhraseBank sentences
+        whose tone follows the firm's simulated health), so the text models can be
+        tried. Needs the PhraseBank in the shared data folder.
     step : callable, optional
         Called with a short text before each step (for progress display).
     """
     out = Path(out)
     say = step or (lambda text: None)
     say("simulating financial statements")
-    panel = make_demo_panel(n_firms=n_firms, n_years=n_years, random_state=random_state)
+    panel = make_demo_panel(
+        n_firms=n_firms, n_years=n_years, random_state=random_state, return_latent=text
+    )
+    if text:
+        say("writing semi-synthetic report texts from Financial PhraseBank sentences")
+        panel = add_report_text(panel, load_phrasebank("AllAgree"), random_state=random_state)
     corrupted, corruptions = corrupt_panel(panel, random_state=random_state)
     panel_path = write_csv(corrupted, out / "demo_panel.csv")
 
@@ -85,7 +98,7 @@ def run_demo(
     held_out = set(rng.choice(firms, size=round(HELD_OUT_SHARE * len(firms)), replace=False))
     is_test = loaded.data["entity"].isin(held_out).to_numpy()
 
-    say(f"training the {model} model with calibration")
+    say(f"training the {model or 'default'} model with calibration")
     trained = train(
         loaded, model=model, random_state=random_state, prepared=prepared, rows=~is_test
     )
@@ -93,7 +106,9 @@ def run_demo(
     say("measuring on held-out firms")
     labelled = ~np.isnan(prepared.y)  # type: ignore[arg-type]
     test = is_test & labelled
-    proba = trained.classifier.predict_proba(prepared.X[test])[:, 1]
+    proba = trained.classifier.predict_proba(prepared.for_model(trained.spec).model_input(test))[
+        :, 1
+    ]
     y_test = prepared.y[test].astype(int)  # type: ignore[index]
     held_out_metrics = decision_metrics(trained.classifier, y_test, proba)
 
@@ -128,14 +143,20 @@ def run_demo(
             files["report_pdf"] = built.files.pdf
 
     metrics = {
-        "data": "SIMULATED demo panel (finwarn.datasets.make_demo_panel); not real firms",
+        "data": "SIMULATED demo panel (finwarn.datasets.make_demo_panel); not real firms"
+        + (
+            "; with SEMI-SYNTHETIC report texts (real Financial PhraseBank sentences, "
+            "simulated assignment by the firm's health)"
+            if text
+            else ""
+        ),
         "simulation": {
             "firms": n_firms,
             "years": n_years,
             "random_state": random_state,
             "bad_rows_mixed_in": len(corruptions),
         },
-        "model": model,
+        "model": trained.metadata["model"],
         "protocol": (
             f"hold-out by firm: {len(held_out)} of {len(firms)} firms "
             f"({HELD_OUT_SHARE:.0%}) never seen in training; every labelled firm-year of "

@@ -15,7 +15,7 @@ scored later goes through exactly the same steps.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -34,11 +34,20 @@ from finwarn.indicators import (
     load_ratio_set,
 )
 
-__all__ = ["ID_COLUMNS", "FeatureSpec", "Prepared", "build_features", "known_columns"]
+__all__ = [
+    "ID_COLUMNS",
+    "TEXT_COLUMN",
+    "FeatureSpec",
+    "Prepared",
+    "build_features",
+    "known_columns",
+]
 
 logger = logging.getLogger(__name__)
 
 ID_COLUMNS = ("entity", "period", "industry")
+#: The canonical name of the report-text column (a ``text:`` entry of a mapping file).
+TEXT_COLUMN = "text"
 
 
 @dataclass(frozen=True)
@@ -57,12 +66,15 @@ class FeatureSpec:
     indicators : tuple of dict
         The indicator definitions used (``indicators`` source only), so that scoring
         recomputes exactly what training saw even if the catalog changes later.
+    text : bool
+        Whether the model also reads the report text (the ``text`` column).
     """
 
     source: Literal["indicators", "columns"]
     features: tuple[str, ...]
     dimensions: dict[str, str]
     indicators: tuple[dict[str, Any], ...] = ()
+    text: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form, stored in a saved model's metadata."""
@@ -71,6 +83,7 @@ class FeatureSpec:
             "features": list(self.features),
             "dimensions": dict(self.dimensions),
             "indicators": [dict(d) for d in self.indicators],
+            "text": self.text,
         }
 
     @classmethod
@@ -81,6 +94,7 @@ class FeatureSpec:
             features=tuple(payload["features"]),
             dimensions=dict(payload["dimensions"]),
             indicators=tuple(payload.get("indicators", ())),
+            text=bool(payload.get("text", False)),
         )
 
 
@@ -99,6 +113,9 @@ class Prepared:
     spec : FeatureSpec
     indicator_notes : pandas.DataFrame
         Why indicator values are NaN (indicator source only; empty otherwise).
+    text : pandas.Series or None
+        The report text of each row (``""`` where a row has none); ``None`` when the
+        file has no text column.
     """
 
     ids: pd.DataFrame
@@ -106,6 +123,26 @@ class Prepared:
     y: np.ndarray | None
     spec: FeatureSpec
     indicator_notes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    text: pd.Series | None = None
+
+    def for_model(self, spec: FeatureSpec) -> Prepared:
+        """The same rows under a trained model's recipe (e.g. one that reads the text)."""
+        return replace(self, spec=spec)
+
+    def model_input(self, rows: np.ndarray | None = None) -> pd.DataFrame:
+        """What the model reads: the features, plus the ``text`` column if it uses text.
+
+        Parameters
+        ----------
+        rows : ndarray of bool, optional
+            Only these rows.
+        """
+        X = self.X if rows is None else self.X[rows]
+        if not self.spec.text:
+            return X
+        assert self.text is not None  # build_features refuses a text model without text
+        text = self.text if rows is None else self.text[rows]
+        return X.assign(**{TEXT_COLUMN: text.to_numpy(dtype=object)})
 
 
 def known_columns() -> list[str]:
@@ -145,6 +182,12 @@ def build_features(
     """
     data = loaded.data
     ids = data[[c for c in ID_COLUMNS if c in data.columns]].copy()
+    text = data[TEXT_COLUMN].fillna("").astype(object) if TEXT_COLUMN in data.columns else None
+    if spec is not None and spec.text and text is None:
+        raise ModelCompatibilityError(
+            f"{loaded.source}: the model reads report text, but the file has no text column. "
+            "Name it under 'text:' in a mapping file (e.g. text: annual_report)."
+        )
     y = data["label"].to_numpy(dtype=float) if "label" in data.columns else None
     raw_present = _has_raw_items(loaded.features)
     notes = pd.DataFrame()
@@ -172,7 +215,7 @@ def build_features(
         source = "columns"
     if spec is not None:
         X = _select(X, spec, loaded.source)
-        return Prepared(ids=ids, X=X, y=y, spec=spec, indicator_notes=notes)
+        return Prepared(ids=ids, X=X, y=y, spec=spec, indicator_notes=notes, text=text)
     new_spec = FeatureSpec(
         source=source,
         features=tuple(X.columns),
@@ -180,7 +223,9 @@ def build_features(
         indicators=tuple(used),
     )
     logger.info("%d features from %s (%s)", X.shape[1], loaded.source, source)
-    return Prepared(ids=ids, X=X.astype(float), y=y, spec=new_spec, indicator_notes=notes)
+    return Prepared(
+        ids=ids, X=X.astype(float), y=y, spec=new_spec, indicator_notes=notes, text=text
+    )
 
 
 def _select(X: pd.DataFrame, spec: FeatureSpec, source: str) -> pd.DataFrame:

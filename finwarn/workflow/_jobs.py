@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import platform
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,13 +19,15 @@ from finwarn.data import LoadResult
 from finwarn.data._validate import ROLE_SYNONYMS
 from finwarn.evaluation import EvaluationResult, binary_metrics, calibration_table, cross_validate
 from finwarn.exceptions import DataValidationError
-from finwarn.models import make_model
+from finwarn.models import TEXT_MODELS, make_model, make_text_model
 from finwarn.warning import WarningClassifier, WarningConfig, Warnings, load_warning_config
 from finwarn.warning import make_warnings as _make_warnings
 from finwarn.workflow._features import FeatureSpec, Prepared, build_features
 
 __all__ = [
     "DEFAULT_MAX_SAMPLE_MISSING",
+    "DEFAULT_MODEL",
+    "DEFAULT_TEXT_MODEL",
     "SCOPES",
     "TrainedModel",
     "decision_metrics",
@@ -37,6 +39,11 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+#: Model trained when none is named: the BP network, or the fused text + data model
+#: when the data has a text column.
+DEFAULT_MODEL = "bp"
+DEFAULT_TEXT_MODEL = "fused"
 
 # Paper 001: samples missing more than half of their indicators are not used for training.
 DEFAULT_MAX_SAMPLE_MISSING = 0.5
@@ -155,7 +162,7 @@ def decision_metrics(model: WarningClassifier, y: np.ndarray, proba: np.ndarray)
 def train(
     loaded: LoadResult,
     *,
-    model: str = "bp",
+    model: str | None = None,
     config: WarningConfig | None = None,
     random_state: int | None = 0,
     prepared: Prepared | None = None,
@@ -167,8 +174,10 @@ def train(
     ----------
     loaded : LoadResult
         The training data.
-    model : str
-        A name of :data:`finwarn.models.MODEL_NAMES` (``bp``, ``logit``, ``lightgbm``).
+    model : str, optional
+        A name of :data:`finwarn.models.MODEL_NAMES` (``bp``, ``logit``, ``lightgbm``, or
+        a text model: ``fused``, ``fused_cnn``, ``lstm``). Default: ``fused`` when the
+        data has a text column, else ``bp``.
     config : WarningConfig, optional
         Warning levels and calibration (default: the packaged settings).
     random_state : int or None
@@ -180,13 +189,14 @@ def train(
     """
     config = config or load_warning_config()
     prepared = prepared or build_features(loaded)
+    model, prepared = _with_model(model, prepared, loaded.source)
     use, excluded = labelled_rows(loaded, prepared)
     if rows is not None:
         use &= rows
         excluded = excluded[rows[excluded.index]] if len(excluded) else excluded
-    X = prepared.X[use]
+    X = prepared.model_input(use)
     y = prepared.y[use].astype(int)  # type: ignore[index]
-    estimator = make_model(model, random_state=random_state)
+    estimator = _estimator(model, prepared, random_state)
     classifier = WarningClassifier(estimator, config=config, random_state=random_state)
     logger.info("training %s on %d rows (%d distressed)", model, len(y), int(y.sum()))
     classifier.fit(X, y)
@@ -229,6 +239,33 @@ def train(
 SCOPES = ("latest_per_firm", "latest_period", "all")
 
 
+def _with_model(model: str | None, prepared: Prepared, source: str) -> tuple[str, Prepared]:
+    """The model name to train (default by the data) and the features it reads."""
+    name = model or (DEFAULT_TEXT_MODEL if prepared.text is not None else DEFAULT_MODEL)
+    if name not in TEXT_MODELS:
+        if prepared.text is not None:
+            logger.warning(
+                "%s has a text column, which model %s does not read; the text models (%s) use it",
+                source,
+                name,
+                ", ".join(TEXT_MODELS),
+            )
+        return name, prepared
+    if prepared.text is None:
+        raise DataValidationError(
+            f"{source}: model {name!r} reads report text, but the data has no text column. "
+            "Name it under 'text:' in a mapping file (e.g. text: annual_report), or choose "
+            "bp, logit or lightgbm."
+        )
+    return name, replace(prepared, spec=replace(prepared.spec, text=True))
+
+
+def _estimator(name: str, prepared: Prepared, random_state: int | None) -> Any:
+    if name in TEXT_MODELS:
+        return make_text_model(name, random_state=random_state, dimensions=prepared.spec.dimensions)
+    return make_model(name, random_state=random_state)
+
+
 def latest_rows(ids: pd.DataFrame, scope: str) -> np.ndarray:
     """Mask of the rows a scope selects (see :func:`score`)."""
     if scope not in SCOPES:
@@ -268,12 +305,12 @@ def score(
     """
     prepared = prepared or build_features(loaded, spec=trained.spec)
     keep = latest_rows(prepared.ids, scope)
-    X = prepared.X[keep]
+    X = prepared.model_input(keep)
     ids = prepared.ids[keep]
     model = trained.classifier
     proba = model.predict_proba(X)[:, 1]
     raw = model.score_raw(X)
-    _, reasons = sparse_rows(X, max_missing=max_sample_missing)
+    _, reasons = sparse_rows(prepared.X[keep], max_missing=max_sample_missing)
     notes = pd.Series("", index=ids.index, dtype=object)
     notes[reasons.index] = reasons + "; warning less reliable"
     levels = model.levels_[model.level_index(proba)]
@@ -285,7 +322,7 @@ def score(
 def evaluate(
     loaded: LoadResult,
     *,
-    model: str = "bp",
+    model: str | None = None,
     folds: int = 5,
     repeats: int = 2,
     config: WarningConfig | None = None,
@@ -299,13 +336,14 @@ def evaluate(
     """
     config = config or load_warning_config()
     prepared = build_features(loaded)
+    model, prepared = _with_model(model, prepared, loaded.source)
     use, excluded = labelled_rows(loaded, prepared)
     classifier = WarningClassifier(
-        make_model(model, random_state=random_state), config=config, random_state=random_state
+        _estimator(model, prepared, random_state), config=config, random_state=random_state
     )
     result = cross_validate(
         classifier,
-        prepared.X[use],
+        prepared.model_input(use),
         prepared.y[use].astype(int),  # type: ignore[index]
         folds=folds,
         repeats=repeats,
@@ -317,6 +355,7 @@ def evaluate(
             "data": loaded.source,
             "model": model,
             "features": prepared.X.shape[1],
+            "text": prepared.spec.text,
             "rows_left_out": {
                 "unlabelled": int(np.isnan(prepared.y).sum()),  # type: ignore[arg-type]
                 "too_sparse": len(excluded),

@@ -115,7 +115,7 @@ def rank(
     dimensions = [d for d in weighter.hierarchy_.dimensions if d in values.columns]
 
     if model is not None:
-        proba = model.classifier.predict_proba(prepared.X[keep])[:, 1]
+        proba = model.classifier.predict_proba(prepared.model_input(keep))[:, 1]
         levels = pd.Series(model.classifier.levels_[model.classifier.level_index(proba)])
         order = list(model.classifier.levels_)
     else:

@@ -101,6 +101,9 @@ def _model_card(trained: TrainedModel, method: str) -> dict[str, Any]:
         "gradients": "integrated gradients of the BP network (approximate: they add up to "
         "the log-odds up to a small integration error)",
         "occlusion": "occlusion (each indicator set to the portfolio median in turn)",
+        "text_model": "the text branch's exact share of the log-odds (against the average "
+        "report) and occlusion of each indicator in the financial branch; the most-attended "
+        "passages are quoted as they look after cleaning (no numbers, dates or amounts)",
     }[method]
     return {
         "model": f"{meta.get('model', '?')} (finwarn {meta.get('finwarn_version', '?')})",
@@ -207,7 +210,7 @@ def build_report_input(
         frame = warnings.frame.merge(industry, on="entity", how="left")
         warnings = Warnings(frame=frame, levels=warnings.levels)
     model = trained.classifier
-    all_levels = model.levels_[model.level_index(model.predict_proba(prepared.X)[:, 1])]
+    all_levels = model.predict_level(prepared.model_input())
     moves = migrations(prepared.ids, all_levels, levels)
     reported = warnings.frame[["entity", "period"]] if "period" in moves else None
     if reported is not None and len(moves):
@@ -223,7 +226,7 @@ def build_report_input(
     paged = _page_entities(warnings, page_level, max_firm_pages)
     reasons = explanation.reasons.frame
     strongest = reasons[reasons["entity"].isin(paged) & (reasons["order"] <= _HISTORY_REASONS)]
-    features = list(dict.fromkeys(strongest["feature"]))
+    features = [f for f in dict.fromkeys(strongest["feature"]) if f in prepared.X.columns]
     names, _, _ = feature_labels(trained)
     history = history_table(prepared.X, prepared.ids, features, paged, names=names)
     lap("history")

@@ -307,3 +307,19 @@ def test_grade_train_names_a_missing_grade_column(tmp_path):
     )
     assert done.returncode == 2
     assert "no grade column 'levle'. Did you mean 'level'?" in done.stderr
+
+
+@pytest.mark.usefixtures("shared_data")
+def test_demo_with_text_trains_the_fused_model_on_semi_synthetic_reports(tmp_path):
+    out = tmp_path / "demo"
+    args = ("demo", "--out", str(out), "--firms", "120", "--years", "4", "--text", "--no-pdf")
+    _run(*args)
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["model"] == "fused"
+    assert "SEMI-SYNTHETIC" in metrics["data"]
+    panel = pd.read_csv(out / "demo_panel.csv")
+    assert "report_text" in panel.columns and "latent_health" not in panel.columns
+    reasons = pd.read_csv(out / "reasons.csv")
+    text = reasons[reasons["feature"] == "text"]
+    assert len(text) == len(pd.read_csv(out / "warnings.csv"))
+    assert (out / "report" / "index.html").exists()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -10,6 +11,8 @@ from finwarn.data import validate_frame
 from finwarn.datasets import make_demo_panel
 from finwarn.exceptions import DataValidationError, ModelCompatibilityError
 from finwarn.workflow import (
+    FeatureSpec,
+    TrainedModel,
     build_features,
     evaluate,
     load_artifact,
@@ -154,3 +157,34 @@ def test_evaluate_reports_the_protocol(loaded):
     assert protocol["folds"] == 3 and protocol["model"] == "logit"
     assert protocol["rows_left_out"]["unlabelled"] == int(loaded.data["label"].isna().sum())
     assert len(result.folds) == 3
+
+
+def test_a_text_model_without_a_text_column_is_refused(loaded):
+    with pytest.raises(DataValidationError, match=r"model 'fused' reads report text, but the data"):
+        train(loaded, model="fused")
+
+
+def test_a_text_column_is_kept_apart_from_the_features_and_named_when_unused(caplog):
+    panel = make_demo_panel(n_firms=120, n_years=4, random_state=5)
+    panel["report_text"] = np.where(panel.index % 2 == 0, "profit rose", "sales fell")
+    with_text = validate_frame(panel, source="panel with text")
+    prepared = build_features(with_text)
+    assert "text" not in prepared.X.columns and "report_text" not in prepared.X.columns
+    assert prepared.text is not None
+    assert prepared.text.iloc[:2].tolist() == ["profit rose", "sales fell"]
+    assert prepared.model_input().shape == prepared.X.shape  # the spec does not read text
+    reading = prepared.for_model(replace(prepared.spec, text=True)).model_input()
+    assert reading["text"].tolist() == prepared.text.tolist()
+    with caplog.at_level("WARNING"):
+        trained = train(with_text, model="logit", random_state=0)
+    assert "has a text column, which model logit does not read" in caplog.text
+    assert trained.spec.text is False
+    assert FeatureSpec.from_dict(replace(trained.spec, text=True).to_dict()).text is True
+
+
+def test_scoring_with_a_text_model_needs_the_text_column(loaded, trained):
+    reading = TrainedModel(
+        trained.classifier, replace(trained.spec, text=True), trained.metadata, trained.excluded
+    )
+    with pytest.raises(ModelCompatibilityError, match=r"the model reads report text, but the"):
+        score(reading, loaded)
