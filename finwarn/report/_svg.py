@@ -94,7 +94,7 @@ def trend(
     width, height : int
         Size in CSS pixels.
     """
-    left, right, top, bottom = 42, 8, 6, 16
+    left, right, top, bottom = 50, 8, 6, 16  # room for a label like -0.00177
     plot_w, plot_h = width - left - right, height - top - bottom
     values = _finite(firm) + _finite(peer)
     lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
