@@ -44,8 +44,8 @@ ModelOpt = Annotated[
     str | None,
     typer.Option(
         "--model",
-        help="bp, logit or lightgbm; with a text column also fused, fused_cnn or lstm "
-        "(default: fused when the data has a text column, else bp).",
+        help="bp (default), logit or lightgbm; with a text column also fused, fused_cnn "
+        "or lstm, which read the report text.",
     ),
 ]
 SeedOpt = Annotated[

@@ -98,7 +98,8 @@ def run_demo(
     held_out = set(rng.choice(firms, size=round(HELD_OUT_SHARE * len(firms)), replace=False))
     is_test = loaded.data["entity"].isin(held_out).to_numpy()
 
-    say(f"training the {model or 'default'} model with calibration")
+    model = model or ("fused" if text else "bp")
+    say(f"training the {model} model with calibration")
     trained = train(
         loaded, model=model, random_state=random_state, prepared=prepared, rows=~is_test
     )

@@ -54,10 +54,17 @@ def loaded(panel):
 
 @pytest.fixture(scope="module")
 def trained(loaded):
-    return train(loaded, random_state=0)
+    return train(loaded, model="fused", random_state=0)
 
 
-def test_a_text_column_makes_the_fused_model_the_default(trained, loaded):
+def test_the_default_model_leaves_the_text_alone_with_a_note(loaded, caplog):
+    with caplog.at_level("WARNING"):
+        default = train(loaded, random_state=0)
+    assert default.spec.text is False
+    assert "choose a text model (fused, fused_cnn, lstm) to use it" in caplog.text
+
+
+def test_the_fused_model_reads_the_text(trained, loaded):
     assert trained.metadata["model"] == "fused"
     assert trained.spec.text is True
     assert trained.metadata["feature_spec"]["text"] is True
@@ -130,7 +137,8 @@ def test_a_csv_with_a_text_column_trains_and_scores_with_one_command_each(panel,
         assert done.returncode == 0, done.stderr
         return done
 
-    finwarn("train", "--data", str(csv), "--model-out", str(tmp_path / "m.joblib"))
+    model = str(tmp_path / "m.joblib")
+    finwarn("train", "--data", str(csv), "--model", "fused", "--model-out", model)
     assert json.loads((tmp_path / "m.json").read_text())["model"] == "fused"
     finwarn(
         "score",
