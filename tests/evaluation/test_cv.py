@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import json
+
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
 
-from finwarn.evaluation import METRICS, cross_validate
+from finwarn.evaluation import METRICS, EvaluationResult, cross_validate
 from finwarn.warning import WarningClassifier
 
 
@@ -81,3 +84,79 @@ def test_too_few_minority_rows_for_the_folds():
         r"the smaller class has 2",
     ):
         cross_validate(WarningClassifier(LogisticRegression()), X, y, folds=5)
+
+
+def _result(oof: pd.DataFrame, **metric_values) -> EvaluationResult:
+    """An EvaluationResult built by hand: every metric 0.5 unless given."""
+    n = len(next(iter(metric_values.values()))) if metric_values else 1
+    folds = pd.DataFrame({m: [0.5] * n for m in (*METRICS, "fit_seconds")})
+    for metric, values in metric_values.items():
+        folds[metric] = values
+    return EvaluationResult(folds, {"protocol": "by hand"}, oof)
+
+
+HAND_OOF = pd.DataFrame(
+    {
+        "repeat": [1, 1, 1, 1, 2, 2, 2, 2],
+        "row": [0, 1, 2, 3, 0, 1, 2, 3],
+        "y": [1, 1, 0, 0, 1, 1, 0, 0],
+        "proba": [0.9, 0.4, 0.6, 0.1, 0.8, 0.7, 0.3, 0.2],
+        "warned": [1, 0, 1, 0, 1, 1, 0, 0],
+    }
+)
+
+
+def test_confusion_sums_each_repeat_and_averages_the_repeats():
+    # repeat 1: tp 1, fn 1, fp 1, tn 1; repeat 2: tp 2, fn 0, fp 0, tn 2
+    confusion = _result(HAND_OOF).confusion()
+    assert confusion.index.tolist() == ["distressed", "healthy"]
+    assert confusion.columns.tolist() == ["warned", "not warned"]
+    assert confusion.values.tolist() == [[1.5, 0.5], [0.5, 1.5]]
+    # without repeats (a temporal result) the counts are summed
+    temporal = _result(HAND_OOF.drop(columns="repeat")).confusion()
+    assert temporal.values.tolist() == [[3.0, 1.0], [1.0, 3.0]]
+
+
+def test_calibration_pools_the_predictions_of_all_repeats():
+    table = _result(HAND_OOF).calibration(bins=2)
+    # lowest four: 0.1 (0), 0.2 (0), 0.3 (0), 0.4 (1); highest four: 0.6 (0), 0.7, 0.8, 0.9 (1)
+    assert table.to_dict(orient="list") == {
+        "bin": [1, 2],
+        "predicted": [0.25, 0.75],
+        "observed": [0.25, 0.75],
+        "n": [4, 4],
+    }
+
+
+def test_to_dict_holds_confusion_and_calibration_and_is_json_ready():
+    payload = _result(HAND_OOF, roc_auc=[0.8, float("nan")]).to_dict()
+    assert payload["confusion"] == {
+        "distressed": {"warned": 1.5, "not warned": 0.5},
+        "healthy": {"warned": 0.5, "not warned": 1.5},
+    }
+    assert len(payload["calibration"]) == 8  # 8 predictions, 10 bins at most
+    assert payload["folds"][1]["roc_auc"] is None
+    assert json.loads(json.dumps(payload)) == payload
+
+
+def test_table_leaves_undefined_folds_out():
+    nan = float("nan")
+    result = _result(HAND_OOF, roc_auc=[0.8, nan, 0.6], pr_auc=[nan, nan, nan], ks=[nan, 0.4, nan])
+    table = result.table().set_index("metric")
+    assert table.columns.tolist() == ["mean", "sd", "min", "max"]
+    assert table.index.tolist() == [*METRICS, "fit_seconds"]
+    assert table.loc["roc_auc"].tolist() == pytest.approx([0.7, 0.02**0.5, 0.6, 0.8])
+    assert table.loc["pr_auc"].isna().all()
+    assert table.loc["ks"].tolist() == [0.4, 0.0, 0.4, 0.4]
+
+
+def test_cross_validate_confusion_counts_every_row_once_per_repeat(data):
+    X, y = data
+    result = cross_validate(LogisticRegression(), X, y, folds=3, repeats=2, random_state=0)
+    confusion = result.confusion()
+    assert confusion.to_numpy().sum() == pytest.approx(len(y))
+    assert confusion.loc["distressed"].sum() == pytest.approx(y.sum())
+    per_repeat = result.folds.groupby("repeat")[["tp", "fn", "fp", "tn"]].sum().mean()
+    assert confusion.loc["distressed", "warned"] == per_repeat["tp"]
+    assert confusion.loc["healthy", "not warned"] == per_repeat["tn"]
+    assert result.calibration()["n"].sum() == 2 * len(y)

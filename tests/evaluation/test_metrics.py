@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from finwarn.evaluation import METRICS, binary_metrics
+from finwarn.evaluation import ALERT_BUDGETS, METRICS, binary_metrics
 
 
 def test_hand_computed_example():
@@ -44,3 +44,98 @@ def test_calibration_table_bins_by_prediction():
     assert table["bin"].tolist() == list(range(1, 11)) and table["n"].sum() == 1000
     assert table["predicted"].is_monotonic_increasing
     assert (table["observed"] - table["predicted"]).abs().max() < 0.1
+
+
+def test_metrics_are_listed_in_table_order():
+    assert METRICS == (
+        "roc_auc",
+        "pr_auc",
+        "ks",
+        "brier",
+        "recall_top5",
+        "precision_top5",
+        "recall_top10",
+        "precision_top10",
+        "f1",
+        "f2",
+        "recall",
+        "specificity",
+        "precision",
+        "accuracy",
+        "type_i_error",
+        "type_ii_error",
+    )
+    assert ALERT_BUDGETS == (0.05, 0.10)
+
+
+def test_f2_and_type_i_and_ii_errors_by_hand():
+    # tp=2, fn=1, fp=1, tn=4
+    y = [1, 1, 1, 0, 0, 0, 0, 0]
+    p = [0.9, 0.8, 0.2, 0.7, 0.1, 0.1, 0.3, 0.2]
+    d = [1, 1, 0, 1, 0, 0, 0, 0]
+    m = binary_metrics(y, p, d)
+    assert (m["tp"], m["fn"], m["fp"], m["tn"]) == (2, 1, 1, 4)
+    assert m["f2"] == pytest.approx(5 * 2 / (5 * 2 + 4 * 1 + 1))  # 10/15
+    assert m["type_i_error"] == pytest.approx(1 / 3)  # one of three failing firms missed
+    assert m["type_ii_error"] == pytest.approx(1 / 5)  # one of five healthy firms warned
+    assert m["type_i_error"] == pytest.approx(1 - m["recall"])
+    assert m["type_ii_error"] == pytest.approx(1 - m["specificity"])
+
+
+def test_f2_weighs_recall_more_than_f1_does():
+    # all three distressed warned, plus three healthy: recall 1, precision 1/2
+    m = binary_metrics([1, 1, 1, 0, 0, 0], [0.5] * 6, [1, 1, 1, 1, 1, 1])
+    assert m["f1"] == pytest.approx(2 / 3)
+    assert m["f2"] == pytest.approx(15 / 18)  # (1 + 4) * 3 / (5 * 3 + 0 + 3)
+
+
+def test_alert_budget_flags_the_highest_predictions():
+    y = [0, 0, 0, 0, 1, 1]
+    p = [0.1, 0.2, 0.3, 0.7, 0.6, 0.9]
+    m = binary_metrics(y, p, [0, 0, 0, 1, 1, 1])
+    # 6 rows: ceil(0.3) = ceil(0.6) = 1 flagged row, the 0.9 (distressed)
+    assert (m["recall_top5"], m["precision_top5"]) == (0.5, 1.0)
+    assert (m["recall_top10"], m["precision_top10"]) == (0.5, 1.0)
+
+    y = [0] * 20
+    y[7] = y[12] = 1
+    p = [0.1] * 20
+    p[3] = p[7] = 0.9  # a tie at the top: row 3 (healthy) comes first
+    p[12] = 0.5
+    m = binary_metrics(y, p, [0] * 20)
+    # 20 rows: 5% flags 1 row (row 3), 10% flags 2 (rows 3 and 7)
+    assert (m["recall_top5"], m["precision_top5"]) == (0.0, 0.0)
+    assert (m["recall_top10"], m["precision_top10"]) == (0.5, 0.5)
+    # the tie is broken by row order: swap the two tied rows and the distressed one wins
+    y[3], y[7] = 1, 0
+    m = binary_metrics(y, p, [0] * 20)
+    assert (m["recall_top5"], m["precision_top5"]) == (0.5, 1.0)
+
+
+@pytest.mark.parametrize(
+    ("n", "top5", "top10"),
+    [(1, 1, 1), (20, 1, 2), (21, 2, 3), (30, 2, 3), (100, 5, 10), (101, 6, 11)],
+)
+def test_alert_budget_flags_the_ceiling_of_the_share(n, top5, top10):
+    # every row distressed, so recall among the flagged = flagged / n
+    m = binary_metrics([1] * n, [0.5] * n, [1] * n)
+    assert m["recall_top5"] == pytest.approx(top5 / n)
+    assert m["recall_top10"] == pytest.approx(top10 / n)
+    assert m["precision_top5"] == m["precision_top10"] == 1.0
+
+
+def test_undefined_new_metrics_are_nan():
+    # no distressed firm: nothing to recall or miss; precision among flagged is 0
+    m = binary_metrics([0, 0, 0, 0], [0.1, 0.2, 0.3, 0.4], [0, 0, 0, 1])
+    assert math.isnan(m["recall_top5"]) and math.isnan(m["recall_top10"])
+    assert m["precision_top5"] == 0.0 and m["precision_top10"] == 0.0
+    assert math.isnan(m["type_i_error"])
+    assert m["type_ii_error"] == 0.25
+    assert m["f2"] == 0.0  # a false warning, no true one
+    # no distressed firm and no warning: F-scores are undefined
+    m = binary_metrics([0, 0, 0], [0.1, 0.2, 0.3], [0, 0, 0])
+    assert math.isnan(m["f1"]) and math.isnan(m["f2"])
+    # no healthy firm: the type II error is undefined
+    m = binary_metrics([1, 1], [0.1, 0.9], [0, 1])
+    assert math.isnan(m["type_ii_error"]) and math.isnan(m["specificity"])
+    assert m["type_i_error"] == 0.5
