@@ -55,3 +55,12 @@ def write_json(payload: Any, path: str | Path) -> Path:
         tmp.write_text(text, encoding="utf-8")
 
     return atomic_write(path, write)
+
+
+def write_text(text: str, path: str | Path) -> Path:
+    """Write ``text`` (UTF-8) atomically."""
+
+    def write(tmp: Path) -> None:
+        tmp.write_text(text, encoding="utf-8")
+
+    return atomic_write(path, write)

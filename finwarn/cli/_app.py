@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 import finwarn
-from finwarn._io import write_csv, write_json
+from finwarn._io import write_csv, write_json, write_text
 from finwarn.exceptions import FinwarnError
 
 app = typer.Typer(
@@ -384,21 +384,73 @@ def report(
 def evaluate(
     data: DataOpt,
     mapping: MappingOpt = None,
-    model: ModelOpt = None,
-    folds: Annotated[int, typer.Option("--folds", min=2, help="Folds per repeat.")] = 5,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            help="A model (bp by default), several separated by commas, or 'all': "
+            "altman_z, altman_z2, ohlson_o, logit, svm, random_forest, lightgbm, bp, cnn, "
+            "ensemble (text models fused, fused_cnn, lstm need a text column).",
+        ),
+    ] = None,
+    protocol: Annotated[
+        str,
+        typer.Option(
+            "--protocol",
+            help="cv: repeated stratified k-fold. temporal: train on periods up to t, "
+            "test on period t + horizon (needs a period column).",
+        ),
+    ] = "cv",
+    folds: Annotated[int, typer.Option("--folds", min=2, help="Folds per repeat (cv).")] = 5,
     repeats: Annotated[
-        int, typer.Option("--repeats", min=1, help="Repeats with new shuffles.")
+        int, typer.Option("--repeats", min=1, help="Repeats with new shuffles (cv).")
     ] = 2,
+    horizon: Annotated[
+        int,
+        typer.Option(
+            "--horizon", min=1, help="Periods between the last training and the test period."
+        ),
+    ] = 1,
+    imbalance: Annotated[
+        str,
+        typer.Option(
+            "--imbalance",
+            help="weights (default), none, undersample or smote; applied inside training folds.",
+        ),
+    ] = "weights",
+    tune: Annotated[
+        float | None,
+        typer.Option(
+            "--tune",
+            min=1,
+            help="Search hyperparameters for this many seconds in every fit (nested; slow).",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Folder for summary.csv, folds.csv, evaluation.md and evaluation.json."
+        ),
+    ] = None,
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Write the results as JSON.")
     ] = None,
     config: ConfigOpt = None,
     seed: SeedOpt = 0,
 ) -> None:
-    """Repeated stratified k-fold evaluation: mean and sd of ROC-AUC, PR-AUC, F1, ..."""
-    from finwarn.workflow import evaluate as evaluate_job
+    """Evaluate one or more models: mean and sd of ROC-AUC, PR-AUC, KS, Brier, recall, ...
 
+    Every fitted step (cleaning, resampling, tuning, calibration, cut-offs) is refitted
+    inside each training fold; all models are evaluated on the same splits.
+    """
+    import pandas as pd
+
+    from finwarn.report import comparison_frame, markdown_table
+    from finwarn.workflow import compare, model_names
+
+    names = model_names(model)
     loaded = _load(data, mapping)
+    per_model = folds * repeats if protocol == "cv" else None
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -406,27 +458,70 @@ def evaluate(
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task(f"evaluating {model}", total=folds * repeats)
-        result = evaluate_job(
+        task = bar.add_task(
+            f"evaluating {', '.join(names)}",
+            total=per_model * len(names) if per_model else None,
+        )
+        result = compare(
             loaded,
-            model=model,
+            models=names,
+            protocol=protocol,
             folds=folds,
             repeats=repeats,
+            horizon=horizon,
+            imbalance=imbalance,
+            tune_seconds=tune,
             config=_config(config),
             random_state=seed,
-            progress=lambda done, total: bar.update(task, completed=done),
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
-    table = Table(title=f"{model} on {data.name}: {folds}-fold stratified CV x {repeats}")
-    for col in ("metric", "mean", "sd", "min", "max"):
-        table.add_column(col, justify="left" if col == "metric" else "right")
-    for row in result.table().itertuples():
-        table.add_row(
-            str(row.metric), f"{row.mean:.4f}", f"{row.sd:.4f}", f"{row.min:.4f}", f"{row.max:.4f}"
-        )
+    if protocol == "cv":
+        title = f"{data.name}: {folds}-fold stratified CV x {repeats}"
+    else:
+        title = f"{data.name}: temporal, test {horizon} period(s) after training"
+    summary = result.table()
+    if len(result.results) == 1:
+        (name,) = result.results
+        table = Table(title=f"{name} on {title}")
+        for col in ("metric", "mean", "sd", "min", "max"):
+            table.add_column(col, justify="left" if col == "metric" else "right")
+        for row in summary.itertuples():
+            table.add_row(
+                str(row.metric),
+                f"{row.mean:.4f}",
+                f"{row.sd:.4f}",
+                f"{row.min:.4f}",
+                f"{row.max:.4f}",
+            )
+    else:
+        frame = comparison_frame(summary)
+        table = Table(title=title)
+        for i, col in enumerate(frame.columns):
+            table.add_column(str(col), justify="left" if i == 0 else "right")
+        for values in frame.itertuples(index=False):
+            table.add_row(*(str(v) for v in values))
     out_console.print(table)
+    for name, reason in result.skipped.items():
+        out_console.print(f"[yellow]skipped {name}:[/yellow] {reason}")
+    payload = result.to_dict()
+    if len(result.results) == 1:
+        payload = next(iter(result.results.values())).to_dict()
+        payload["protocol"] = {**result.protocol, **payload["protocol"]}
     if json_out is not None:
-        write_json(result.to_dict(), json_out)
+        write_json(payload, json_out)
         out_console.print(f"Wrote {json_out}")
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        write_csv(summary, out / "summary.csv")
+        folds_frame = pd.concat(
+            [r.folds.assign(model=n) for n, r in result.results.items()], ignore_index=True
+        )
+        write_csv(folds_frame, out / "folds.csv")
+        write_json(result.to_dict(), out / "evaluation.json")
+        lines = [f"# {title}", "", markdown_table(comparison_frame(summary)), ""]
+        lines += [f"- skipped {n}: {r}" for n, r in result.skipped.items()]
+        write_text("\n".join(lines) + "\n", out / "evaluation.md")
+        out_console.print(f"Wrote summary.csv, folds.csv, evaluation.md, evaluation.json to {out}")
 
 
 @app.command()
@@ -549,7 +644,6 @@ def grade_simulate(
     import pandas as pd
     import yaml
 
-    from finwarn._io import atomic_write
     from finwarn.datasets import make_paper004_records
 
     X, y, tree = make_paper004_records(per_level, noise=noise, random_state=seed)
@@ -562,10 +656,7 @@ def grade_simulate(
         tree, sort_keys=False
     )
 
-    def write(tmp: Path) -> None:
-        tmp.write_text(text, encoding="utf-8")
-
-    atomic_write(out / "hierarchy.yaml", write)
+    write_text(text, out / "hierarchy.yaml")
     out_console.print(
         f"Wrote {len(records):,} SIMULATED records ({per_level} per level, levels 1-8, "
         f"noise {noise}) and hierarchy.yaml to {out}/"

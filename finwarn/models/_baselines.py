@@ -1,4 +1,4 @@
-"""Baseline classifiers a risk modeller expects: logistic regression and LightGBM.
+"""Baseline classifiers a risk modeller expects: logit, SVM, random forest, LightGBM.
 
 Both are plain scikit-learn-compatible estimators; these builders add the
 settings finwarn relies on whatever the hyperparameters (class weighting,
@@ -8,11 +8,18 @@ determinism, thread count, quiet logs). The hyperparameter defaults live in
 
 from __future__ import annotations
 
-from typing import Any
+from numbers import Real
+from typing import Any, ClassVar
 
+import numpy as np
+from scipy.special import expit
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-__all__ = ["MAX_THREADS", "make_lightgbm", "make_logit"]
+__all__ = ["MAX_THREADS", "SVMClassifier", "make_lightgbm", "make_logit", "make_random_forest"]
 
 # The target machines have two cores. One thread is the default: with two OpenMP
 # threads on a busy two-core machine, one LightGBM fit on Polish 5year took 90-340 s
@@ -85,3 +92,120 @@ def make_lightgbm(*, random_state=None, **params: Any):
     params.setdefault("deterministic", True)
     params.setdefault("force_row_wise", True)
     return LGBMClassifier(random_state=random_state, n_jobs=n_jobs, **params)
+
+
+def make_random_forest(*, random_state=None, **params: Any):
+    """A random forest on one thread, class-weighted per bootstrap sample by default.
+
+    Parameters
+    ----------
+    random_state : int, RandomState instance or None, default=None
+        Seed of the bootstrap samples and the feature draws.
+    **params
+        Further ``RandomForestClassifier`` parameters; ``class_weight`` defaults to
+        ``"balanced_subsample"`` and ``n_jobs`` to one thread (capped at two).
+
+    Returns
+    -------
+    model : sklearn.ensemble.RandomForestClassifier
+        The unfitted estimator; it needs imputed input (the cleaner provides it).
+
+    Examples
+    --------
+    >>> from finwarn.models._baselines import make_random_forest
+    >>> make_random_forest(n_estimators=50).class_weight
+    'balanced_subsample'
+    """
+    from sklearn.ensemble import RandomForestClassifier
+
+    params.setdefault("class_weight", "balanced_subsample")
+    n_jobs = params.pop("n_jobs", DEFAULT_THREADS)
+    n_jobs = MAX_THREADS if n_jobs is None or n_jobs < 1 else min(n_jobs, MAX_THREADS)
+    return RandomForestClassifier(random_state=random_state, n_jobs=n_jobs, **params)
+
+
+class SVMClassifier(ClassifierMixin, BaseEstimator):
+    """A kernel support vector machine whose probabilities are the logistic of its margin.
+
+    scikit-learn's ``SVC(probability=True)`` runs five extra fits to calibrate; finwarn
+    calibrates every model out of fold in :class:`~finwarn.warning.WarningClassifier`
+    anyway, so this estimator returns ``expit(decision_function)``, a score that ranks
+    firms like the margin but is not itself a calibrated probability.
+
+    Parameters
+    ----------
+    C : float, default=1.0
+        Inverse regularisation strength.
+    kernel : {"rbf", "linear", "poly", "sigmoid"}, default="rbf"
+    gamma : {"scale", "auto"} or float, default="scale"
+        Kernel coefficient.
+    class_weight : "balanced", dict or None, default="balanced"
+    random_state : int, RandomState instance or None, default=None
+        Unused by the solver; kept so every finwarn model takes a seed.
+
+    Attributes
+    ----------
+    svc_ : sklearn.svm.SVC
+        The fitted machine.
+    classes_ : ndarray of shape (2,)
+
+    Examples
+    --------
+    >>> X = [[0.0], [0.2], [0.4], [0.6], [0.8], [1.0]]
+    >>> SVMClassifier(kernel="linear").fit(X, [0, 0, 0, 1, 1, 1]).predict([[0.1], [0.9]]).tolist()
+    [0, 1]
+    """
+
+    _parameter_constraints: ClassVar[dict] = {
+        "C": [Interval(Real, 0, None, closed="neither")],
+        "kernel": [StrOptions({"rbf", "linear", "poly", "sigmoid"})],
+        "gamma": [StrOptions({"scale", "auto"}), Interval(Real, 0, None, closed="neither")],
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self, *, C=1.0, kernel="rbf", gamma="scale", class_weight="balanced", random_state=None
+    ):
+        self.C = C
+        self.kernel = kernel
+        self.gamma = gamma
+        self.class_weight = class_weight
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        """Fit the machine on cleaned (complete) features."""
+        from sklearn.svm import SVC
+
+        self._validate_params()
+        X, y = validate_data(self, X, y)
+        check_classification_targets(y)
+        self.classes_ = np.unique(y)
+        if len(self.classes_) != 2:
+            raise ValueError(
+                "SVMClassifier needs exactly two classes (distressed and healthy); got "
+                f"{len(self.classes_)} class(es): {self.classes_[:5].tolist()}."
+            )
+        self.svc_ = SVC(
+            C=self.C,
+            kernel=self.kernel,
+            gamma=self.gamma,
+            class_weight=self.class_weight,
+            random_state=self.random_state,
+        ).fit(X, y)
+        return self
+
+    def decision_function(self, X) -> np.ndarray:
+        """Signed distance to the margin; larger means closer to distress."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False)
+        return self.svc_.decision_function(X)
+
+    def predict_proba(self, X) -> np.ndarray:
+        """``expit`` of the margin for the larger class, columns ordered as ``classes_``."""
+        positive = expit(self.decision_function(X))
+        return np.column_stack([1.0 - positive, positive])
+
+    def predict(self, X) -> np.ndarray:
+        """The class on the margin's side."""
+        return self.classes_[(self.decision_function(X) > 0).astype(int)]

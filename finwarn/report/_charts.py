@@ -12,7 +12,7 @@ from pathlib import Path
 from finwarn.report import _format as fmt
 from finwarn.report._svg import RAISES
 
-__all__ = ["calibration_chart", "dimension_chart", "level_chart"]
+__all__ = ["calibration_chart", "dimension_chart", "horizon_chart", "level_chart"]
 
 _DPI = 150
 
@@ -95,6 +95,50 @@ def calibration_chart(predicted: Sequence[float], observed: Sequence[float], pat
     axes.set_xlabel("mean predicted probability", fontsize=10)
     axes.set_ylabel("observed distress rate", fontsize=10)
     axes.legend(fontsize=8, frameon=False, loc="upper left")
+    _tidy(axes)
+    figure.tight_layout()
+    figure.savefig(path, format="png")
+    return path
+
+
+def horizon_chart(
+    horizons: Sequence[float],
+    series: dict[str, tuple[Sequence[float], Sequence[float]]],
+    path: Path,
+    *,
+    ylabel: str = "ROC-AUC",
+) -> Path:
+    """One line per model: a metric's mean (with ±1 sd bars) against years to the outcome.
+
+    Parameters
+    ----------
+    horizons : sequence of float
+        Years between the statements and the outcome, one per point; the axis runs from
+        the longest horizon to the shortest, so distress approaches from left to right.
+    series : dict
+        Model name -> (means, sds), aligned with ``horizons`` (NaN for no figure).
+    path : Path
+        The PNG to write.
+    """
+    figure = _figure(6.4, 4.0)
+    axes = figure.subplots()
+    for name, (means, sds) in series.items():
+        axes.errorbar(
+            list(horizons),
+            list(means),
+            yerr=list(sds),
+            marker="o",
+            markersize=4,
+            linewidth=1.2,
+            capsize=3,
+            label=name,
+        )
+    axes.set_xticks(sorted(set(horizons)))
+    axes.set_xlim(max(horizons) + 0.5, min(horizons) - 0.5)
+    axes.set_xlabel("years between the statements and the outcome", fontsize=10)
+    axes.set_ylabel(ylabel, fontsize=10)
+    axes.grid(axis="y", color="#ddd", linewidth=0.6)
+    axes.legend(fontsize=8, frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5))
     _tidy(axes)
     figure.tight_layout()
     figure.savefig(path, format="png")

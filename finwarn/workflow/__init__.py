@@ -4,6 +4,7 @@ The CLI and the service call these; they hold no logic of their own.
 """
 
 from finwarn.workflow._demo import DemoResult, run_demo
+from finwarn.workflow._evaluate import PROTOCOLS, compare, evaluate, model_names
 from finwarn.workflow._explain import Explanation, explain_warnings
 from finwarn.workflow._features import FeatureSpec, Prepared, build_features, known_columns
 from finwarn.workflow._grade import (
@@ -16,7 +17,6 @@ from finwarn.workflow._grade import (
 from finwarn.workflow._jobs import (
     TrainedModel,
     decision_metrics,
-    evaluate,
     labelled_rows,
     latest_rows,
     score,
@@ -33,6 +33,7 @@ from finwarn.workflow._store import (
 )
 
 __all__ = [
+    "PROTOCOLS",
     "REPORT_SCOPES",
     "DemoResult",
     "Explanation",
@@ -45,6 +46,7 @@ __all__ = [
     "apply_grader",
     "build_features",
     "build_report_input",
+    "compare",
     "decision_metrics",
     "evaluate",
     "explain_warnings",
@@ -55,6 +57,7 @@ __all__ = [
     "load_grader",
     "load_model",
     "metadata_path",
+    "model_names",
     "rank",
     "report",
     "run_demo",

@@ -17,9 +17,9 @@ from finwarn._text import did_you_mean
 from finwarn.cleaning import sparse_rows
 from finwarn.data import LoadResult
 from finwarn.data._validate import ROLE_SYNONYMS
-from finwarn.evaluation import EvaluationResult, binary_metrics, calibration_table, cross_validate
+from finwarn.evaluation import binary_metrics, calibration_table
 from finwarn.exceptions import DataValidationError
-from finwarn.models import TEXT_MODELS, make_model, make_text_model
+from finwarn.models import SEARCH_SPACES, TEXT_MODELS, make_model, make_text_model, make_tuned_model
 from finwarn.warning import WarningClassifier, WarningConfig, Warnings, load_warning_config
 from finwarn.warning import make_warnings as _make_warnings
 from finwarn.workflow._features import FeatureSpec, Prepared, build_features
@@ -30,7 +30,6 @@ __all__ = [
     "SCOPES",
     "TrainedModel",
     "decision_metrics",
-    "evaluate",
     "labelled_rows",
     "latest_rows",
     "score",
@@ -260,10 +259,26 @@ def _with_model(model: str | None, prepared: Prepared, source: str) -> tuple[str
     return name, replace(prepared, spec=replace(prepared.spec, text=True))
 
 
-def _estimator(name: str, prepared: Prepared, random_state: int | None) -> Any:
+def _estimator(
+    name: str,
+    prepared: Prepared,
+    random_state: int | None,
+    *,
+    imbalance: str = "weights",
+    tune_seconds: float | None = None,
+) -> Any:
+    dimensions = prepared.spec.dimensions
     if name in TEXT_MODELS:
-        return make_text_model(name, random_state=random_state, dimensions=prepared.spec.dimensions)
-    return make_model(name, random_state=random_state)
+        return make_text_model(name, random_state=random_state, dimensions=dimensions)
+    if tune_seconds is not None and name in SEARCH_SPACES:
+        return make_tuned_model(
+            name,
+            budget_seconds=tune_seconds,
+            random_state=random_state,
+            imbalance=imbalance,
+            dimensions=dimensions,
+        )
+    return make_model(name, random_state=random_state, imbalance=imbalance, dimensions=dimensions)
 
 
 def latest_rows(ids: pd.DataFrame, scope: str) -> np.ndarray:
@@ -317,52 +332,3 @@ def score(
     warnings = _make_warnings(ids, proba, raw, levels, tuple(model.levels_), notes)
     logger.info("scored %d firm-periods", len(warnings.frame))
     return warnings
-
-
-def evaluate(
-    loaded: LoadResult,
-    *,
-    model: str | None = None,
-    folds: int = 5,
-    repeats: int = 2,
-    config: WarningConfig | None = None,
-    random_state: int | None = 0,
-    progress=None,
-) -> EvaluationResult:
-    """Repeated stratified k-fold evaluation of a calibrated warning model.
-
-    Rows without a label or too sparse to train on (paper 001's rule) are left out of
-    both training and test folds; the protocol says how many.
-    """
-    config = config or load_warning_config()
-    prepared = build_features(loaded)
-    model, prepared = _with_model(model, prepared, loaded.source)
-    use, excluded = labelled_rows(loaded, prepared)
-    classifier = WarningClassifier(
-        _estimator(model, prepared, random_state), config=config, random_state=random_state
-    )
-    result = cross_validate(
-        classifier,
-        prepared.model_input(use),
-        prepared.y[use].astype(int),  # type: ignore[index]
-        folds=folds,
-        repeats=repeats,
-        random_state=random_state,
-        progress=progress,
-    )
-    result.protocol.update(
-        {
-            "data": loaded.source,
-            "model": model,
-            "features": prepared.X.shape[1],
-            "text": prepared.spec.text,
-            "rows_left_out": {
-                "unlabelled": int(np.isnan(prepared.y).sum()),  # type: ignore[arg-type]
-                "too_sparse": len(excluded),
-            },
-            "decision": f"warned = level {config.alert_level} or above "
-            "(cut-offs from the training fold's base rate)",
-            "calibration": config.calibration.model_dump(),
-        }
-    )
-    return result
