@@ -373,7 +373,7 @@ freeze_embeddings
             layout.setdefault(OTHER_DIMENSION, []).extend(unplaced)
         unknown = [f for f in self.dimensions if f not in set(features)]
         if unknown:
-            logger.warning(
+            logger.info(
                 "%s: dimensions names %d feature(s) that are not columns of X: %s",
                 type(self).__name__,
                 len(unknown),
