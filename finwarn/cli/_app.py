@@ -44,8 +44,9 @@ ModelOpt = Annotated[
     str | None,
     typer.Option(
         "--model",
-        help="bp (default), logit or lightgbm; with a text column also fused, fused_cnn "
-        "or lstm, which read the report text.",
+        help="bp (default), altman_z, altman_z2, ohlson_o, logit, svm, random_forest, "
+        "lightgbm, cnn or ensemble; with a text column also fused, fused_cnn or lstm, "
+        "which read the report text.",
     ),
 ]
 SeedOpt = Annotated[
@@ -444,37 +445,48 @@ def evaluate(
     inside each training fold; all models are evaluated on the same splits.
     """
     import pandas as pd
+    from rich.measure import Measurement
 
     from finwarn.report import comparison_frame, markdown_table
     from finwarn.workflow import compare, model_names
 
-    names = model_names(model)
-    loaded = _load(data, mapping)
-    per_model = folds * repeats if protocol == "cv" else None
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task(
-            f"evaluating {', '.join(names)}",
-            total=per_model * len(names) if per_model else None,
+    try:
+        names = model_names(model)
+        loaded = _load(data, mapping)
+        per_model = folds * repeats if protocol == "cv" else None
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
         )
-        result = compare(
-            loaded,
-            models=names,
-            protocol=protocol,
-            folds=folds,
-            repeats=repeats,
-            horizon=horizon,
-            imbalance=imbalance,
-            tune_seconds=tune,
-            config=_config(config),
-            random_state=seed,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
-        )
+        with Progress(*columns, console=console, transient=True) as bar:
+            task = bar.add_task(
+                f"evaluating {', '.join(names)}",
+                total=per_model * len(names) if per_model else None,
+            )
+            result = compare(
+                loaded,
+                models=names,
+                protocol=protocol,
+                folds=folds,
+                repeats=repeats,
+                horizon=horizon,
+                imbalance=imbalance,
+                tune_seconds=tune,
+                config=_config(config),
+                random_state=seed,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+    except FinwarnError:
+        raise  # main() prints it
+    except ValueError as exc:
+        # an option value the workflow refuses (unknown model, protocol or imbalance
+        # strategy, a horizon longer than the data allows): a message, not a traceback;
+        # -vv still shows where it came from
+        logging.getLogger(__name__).debug("evaluate refused its options", exc_info=True)
+        console.print(f"[bold red]error:[/bold red] {exc}", highlight=False)
+        raise typer.Exit(2) from exc
     if protocol == "cv":
         title = f"{data.name}: {folds}-fold stratified CV x {repeats}"
     else:
@@ -497,14 +509,19 @@ def evaluate(
         frame = comparison_frame(summary)
         table = Table(title=title)
         for i, col in enumerate(frame.columns):
-            table.add_column(str(col), justify="left" if i == 0 else "right")
+            table.add_column(str(col), justify="left" if i == 0 else "right", no_wrap=True)
         for values in frame.itertuples(index=False):
             table.add_row(*(str(v) for v in values))
+        # squeezed into a narrow terminal, rich cut every cell to "0.…" and the model
+        # names to "al…" (altman_z and altman_z2 alike); keep the table whole instead
+        natural = Measurement.get(out_console, out_console.options.update_width(10_000), table)
+        if natural.maximum > out_console.width:
+            table.width = natural.maximum
     out_console.print(table)
     for name, reason in result.skipped.items():
         out_console.print(f"[yellow]skipped {name}:[/yellow] {reason}")
     payload = result.to_dict()
-    if len(result.results) == 1:
+    if len(names) == 1:  # with several, the JSON also names the skipped ones
         payload = next(iter(result.results.values())).to_dict()
         payload["protocol"] = {**result.protocol, **payload["protocol"]}
     if json_out is not None:

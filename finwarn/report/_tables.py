@@ -70,7 +70,8 @@ def comparison_frame(
         Columns ``model``, ``metric``, ``mean``, ``sd`` (as
         :meth:`finwarn.evaluation.Comparison.table` returns).
     metrics : sequence of str
-        The columns, in order; metrics the table lacks are left out.
+        The columns, in order; metrics the table lacks are left out, and a model
+        without a metric the others have shows "n/a", as a NaN mean does.
 
     Examples
     --------
@@ -85,8 +86,11 @@ def comparison_frame(
         by_metric = group.set_index("metric")
         row = {"model": model}
         for metric in present:
-            row[METRIC_LABELS.get(metric, metric)] = _cell(
-                by_metric.at[metric, "mean"], by_metric.at[metric, "sd"], metric
+            # a model may lack a metric that another has (tables of separate runs)
+            row[METRIC_LABELS.get(metric, metric)] = (
+                _cell(by_metric.at[metric, "mean"], by_metric.at[metric, "sd"], metric)
+                if metric in by_metric.index
+                else "n/a"
             )
         rows.append(row)
     return pd.DataFrame(rows, columns=["model", *(METRIC_LABELS.get(m, m) for m in present)])

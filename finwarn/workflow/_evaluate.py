@@ -12,7 +12,7 @@ from finwarn._text import did_you_mean
 from finwarn.data import LoadResult
 from finwarn.evaluation import Comparison, EvaluationResult, compare_models
 from finwarn.exceptions import DataValidationError
-from finwarn.models import IMBALANCE, MODEL_NAMES, SEARCH_SPACES, TEXT_MODELS
+from finwarn.models import CLASSICAL, IMBALANCE, MODEL_NAMES, SEARCH_SPACES, TEXT_MODELS
 from finwarn.warning import WarningClassifier, WarningConfig, load_warning_config
 from finwarn.workflow._features import build_features
 from finwarn.workflow._jobs import DEFAULT_MODEL, _estimator, _with_model, labelled_rows
@@ -93,6 +93,8 @@ def compare(
         For ``temporal``: how many periods after the last training period the test
         period lies.
     imbalance : {"weights", "none", "undersample", "smote"}, default="weights"
+        How the trained models handle the few distressed rows; the classical scores
+        (published formulas, nothing to weigh or resample) are left as they are.
     tune_seconds : float or None, default=None
         If given, models with a search space (:data:`finwarn.models.SEARCH_SPACES`)
         search their hyperparameters for this long in every fit (nested inside the
@@ -135,10 +137,12 @@ def compare(
     inputs: dict[str, Any] = {}
     for name in names:
         name, prepared = _with_model(name, base, loaded.source)
+        # a published formula has no training rows to weigh or resample (make_model
+        # refuses any strategy but the no-op "weights" for it), so --model all works
+        # with every --imbalance and the classical scores stay what they are
+        strategy = "weights" if name in CLASSICAL else imbalance
         estimators[name] = WarningClassifier(
-            _estimator(
-                name, prepared, random_state, imbalance=imbalance, tune_seconds=tune_seconds
-            ),
+            _estimator(name, prepared, random_state, imbalance=strategy, tune_seconds=tune_seconds),
             config=config,
             random_state=random_state,
         )

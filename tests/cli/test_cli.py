@@ -323,3 +323,117 @@ def test_demo_with_text_trains_the_fused_model_on_semi_synthetic_reports(tmp_pat
     text = reasons[reasons["feature"] == "text"]
     assert len(text) == len(pd.read_csv(out / "warnings.csv"))
     assert (out / "report" / "index.html").exists()
+
+
+@pytest.fixture(scope="module")
+def demo_csv(tmp_path_factory):
+    """150 simulated firms over 4 years: 3 labelled years (2015-2017), 2 to 3 s a run."""
+    path = tmp_path_factory.mktemp("evaluate") / "demo.csv"
+    make_demo_panel(n_firms=150, n_years=4, random_state=2).to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def cross_section_csv(tmp_path_factory):
+    """The same firms without entity and period columns: no time order to train on."""
+    path = tmp_path_factory.mktemp("evaluate") / "cross_section.csv"
+    panel = make_demo_panel(n_firms=150, n_years=4, random_state=2)
+    panel.drop(columns=["entity", "period"]).to_csv(path, index=False)
+    return path
+
+
+def test_evaluate_compares_models_and_writes_the_four_files(demo_csv, tmp_path):
+    out = tmp_path / "eval"
+    args = ("--model", "logit,altman_z", "--folds", "2", "--repeats", "1", "--out", str(out))
+    result = _run("evaluate", "--data", str(demo_csv), *args)
+    summary = pd.read_csv(out / "summary.csv")
+    assert summary.columns.tolist() == ["model", "metric", "mean", "sd", "min", "max"]
+    assert summary["model"].unique().tolist() == ["logit", "altman_z"]
+    assert summary.groupby("model").size().tolist() == [17, 17]
+    folds = pd.read_csv(out / "folds.csv")
+    assert folds["model"].tolist() == ["logit", "logit", "altman_z", "altman_z"]
+    assert (folds["n_train"] + folds["n_test"]).tolist() == [362] * 4  # the labelled rows
+    lines = (out / "evaluation.md").read_text().splitlines()
+    assert lines[0] == "# demo.csv: 2-fold stratified CV x 1"
+    assert lines[2] == (
+        "| model | ROC-AUC | PR-AUC | KS | Brier | recall top 10% | precision top 10% | "
+        "recall | precision | F2 | type I error | type II error | fit s |"
+    )
+    assert [line.split(" | ")[0] for line in lines[4:6]] == ["| logit", "| altman_z"]
+    assert lines[6:] == [""]  # nothing skipped
+    roc = summary[summary["metric"] == "roc_auc"].set_index("model")
+    for model in ("logit", "altman_z"):
+        cell = f"{roc.at[model, 'mean']:.3f} ± {roc.at[model, 'sd']:.3f}"
+        assert f"| {model} | {cell} |" in lines[4] + lines[5]
+        # the terminal table shows every model and every figure whole, even 80 wide
+        assert model in result.output and cell in result.output
+    payload = json.loads((out / "evaluation.json").read_text())
+    assert payload["protocol"]["models"] == ["logit", "altman_z"]
+    assert payload["protocol"]["folds"] == 2 and payload["skipped"] == {}
+    assert set(payload["summary"]) == {"logit", "altman_z"}
+    assert "Wrote summary.csv, folds.csv, evaluation.md, evaluation.json" in result.output
+
+
+def test_evaluate_names_a_skipped_model_in_the_output_and_the_json(demo_csv, tmp_path):
+    out = tmp_path / "eval.json"
+    args = ("--model", "logit,ohlson_o", "--folds", "2", "--repeats", "1", "--json", str(out))
+    result = _run("evaluate", "--data", str(demo_csv), *args)
+    assert "skipped ohlson_o: Ohlson O-score ('ohlson_o') cannot be computed" in result.output
+    payload = json.loads(out.read_text())
+    assert list(payload["results"]) == ["logit"]
+    assert payload["skipped"]["ohlson_o"].startswith("Ohlson O-score ('ohlson_o') cannot be")
+
+
+def test_evaluate_temporal_trains_on_the_past(demo_csv, tmp_path):
+    out = tmp_path / "eval.json"
+    args = ("--model", "logit", "--protocol", "temporal", "--horizon", "1", "--json", str(out))
+    result = _run("evaluate", "--data", str(demo_csv), *args)
+    assert "logit on demo.csv: temporal, test 1 period(s) after training" in result.output
+    payload = json.loads(out.read_text())
+    assert payload["protocol"]["protocol"] == "temporal"
+    assert payload["protocol"]["horizon"] == 1
+    assert payload["protocol"]["periods"] == [2015, 2016, 2017]
+    assert [(f["train_until"], f["test_period"]) for f in payload["folds"]] == [(2016, 2017)]
+
+
+NEEDS_A_PERIOD = (
+    "the temporal protocol needs a period column (e.g. year), and the data has none. "
+    "Name it under 'period:' in a mapping file, or use --protocol cv."
+)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--protocol", "bogus"], "Unknown protocol 'bogus'; choose one of cv, temporal."),
+        (
+            ["--model", "bogus"],
+            "Unknown model 'bogus'; choose one of altman_z, altman_z2, ohlson_o, logit, svm, "
+            "random_forest, lightgbm, bp, cnn, ensemble, fused, fused_cnn, lstm, all, or "
+            "several separated by commas.",
+        ),
+        (
+            ["--imbalance", "bogus"],
+            "Unknown imbalance strategy 'bogus'; choose one of weights, none, undersample, smote.",
+        ),
+        (
+            ["--protocol", "temporal", "--horizon", "3"],
+            "temporal evaluation with horizon=3 and min_train_periods=2 needs at least 5 "
+            "distinct periods; the data has 3 (2015, 2016, 2017). Use a smaller --horizon "
+            "(at most 1).",
+        ),
+        (["--protocol", "temporal", "--data", "CROSS_SECTION"], f"CROSS_SECTION: {NEEDS_A_PERIOD}"),
+    ],
+    ids=["protocol", "model", "imbalance", "horizon", "no-period"],
+)
+def test_evaluate_refuses_bad_options_with_one_line(demo_csv, cross_section_csv, args, message):
+    args = [str(cross_section_csv) if a == "CROSS_SECTION" else a for a in args]
+    data = [] if "--data" in args else ["--data", str(demo_csv)]
+    model = [] if "--model" in args else ["--model", "logit"]
+    done = _subprocess("evaluate", *data, *model, "--folds", "2", *args)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    errors = [line for line in done.stderr.splitlines() if "error:" in line]
+    expected = message.replace("CROSS_SECTION", str(cross_section_csv))
+    assert errors == [f"error: {expected}"]
+    assert done.stdout == ""

@@ -14,7 +14,6 @@ from finwarn.workflow import (
     FeatureSpec,
     TrainedModel,
     build_features,
-    evaluate,
     load_artifact,
     load_model,
     save_artifact,
@@ -149,14 +148,6 @@ def test_model_applied_to_other_features_fails_clearly(trained):
         ModelCompatibilityError, match=r"computes indicators from raw statement items"
     ):
         build_features(ratios, spec=trained.spec)
-
-
-def test_evaluate_reports_the_protocol(loaded):
-    result = evaluate(loaded, model="logit", folds=3, repeats=1, random_state=0)
-    protocol = result.protocol
-    assert protocol["folds"] == 3 and protocol["model"] == "logit"
-    assert protocol["rows_left_out"]["unlabelled"] == int(loaded.data["label"].isna().sum())
-    assert len(result.folds) == 3
 
 
 def test_a_text_model_without_a_text_column_is_refused(loaded):
