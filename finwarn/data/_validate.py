@@ -374,7 +374,12 @@ def validate_frame(
     mapping: ColumnMapping | None = None,
     known_columns: Iterable[str] = (),
 ) -> LoadResult:
-    """Validate an in-memory table (see :func:`load_data`, which reads a file first)."""
+    """Validate an in-memory table (see :func:`load_data`, which reads a file first).
+
+    Rows are numbered by their position in ``raw`` (1 = first row), whatever its index.
+    """
+    # positions and index labels must coincide below (e.g. a frame after dropna)
+    raw = raw.reset_index(drop=True)
     mapping = mapping or ColumnMapping()
     notes: list[str] = []
     malformed = pd.Series(None, index=raw.index, dtype=object)

@@ -174,3 +174,19 @@ def test_a_line_with_too_many_fields_is_quarantined_not_fatal(tmp_path):
     line = result.quarantine.iloc[0]
     assert (line["row"], line["problem"]) == (2, "malformed_row")
     assert line["reason"] == "line has 3 fields where the header has 2: B,12,5"
+
+
+def test_a_frame_with_a_gapped_index_is_numbered_by_position():
+    # e.g. a frame after dropna: index labels 0, 2, 5 but rows 1, 2, 3
+    raw = pd.DataFrame(
+        {
+            "entity": ["A", "B", "A"],
+            "period": [2019, 2019, 2019],
+            "total_assets": [100.0, 200.0, 100.0],
+        },
+        index=[0, 2, 5],
+    )
+    result = validate_frame(raw)
+    q = result.quarantine.set_index("row")
+    assert result.rows.tolist() == [1, 2]
+    assert q.loc[3, "reason"] == "entity 'A' period 2019 repeats row 1 with identical values"
