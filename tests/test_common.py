@@ -6,10 +6,19 @@ checks stay fast.
 
 from __future__ import annotations
 
+from sklearn.linear_model import LogisticRegression
+from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from finwarn.cleaning import DropSparseColumns, Imputer, IndicatorScaler, Winsorizer
-from finwarn.models import BPGrader, BPNetClassifier, ClassicalScoreClassifier
+from finwarn.models import (
+    AveragingEnsemble,
+    BPGrader,
+    BPNetClassifier,
+    ClassicalScoreClassifier,
+    SVMClassifier,
+    TunedClassifier,
+)
 from finwarn.warning import WarningClassifier
 from finwarn.weighting import EntropyWeighter
 
@@ -39,6 +48,16 @@ ESTIMATORS = [
     ClassicalScoreClassifier("altman_z", inputs={"X1": 0, "X2": 1, "X3": 0, "X4": 1, "X5": 0}),
     ClassicalScoreClassifier(
         "ohlson_o", inputs={"SIZE": 0, "TLTA": 1, "WCTA": 0, "CLCA": 1, "NITA": 0, "FUTL": 1}
+    ),
+    AveragingEnsemble(
+        [("logit", LogisticRegression()), ("tree", DecisionTreeClassifier(max_depth=2))]
+    ),
+    SVMClassifier(),
+    TunedClassifier(
+        LogisticRegression(),
+        space={"C": {"type": "float", "low": 0.01, "high": 10.0, "log": True}},
+        max_trials=2,
+        random_state=0,
     ),
 ]
 

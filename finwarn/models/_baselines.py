@@ -173,6 +173,11 @@ class SVMClassifier(ClassifierMixin, BaseEstimator):
         self.class_weight = class_weight
         self.random_state = random_state
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        return tags
+
     def fit(self, X, y):
         """Fit the machine on cleaned (complete) features."""
         from sklearn.svm import SVC
@@ -183,7 +188,8 @@ class SVMClassifier(ClassifierMixin, BaseEstimator):
         self.classes_ = np.unique(y)
         if len(self.classes_) != 2:
             raise ValueError(
-                "SVMClassifier needs exactly two classes (distressed and healthy); got "
+                "Only binary classification is supported: SVMClassifier needs exactly two "
+                "classes (distressed and healthy); got "
                 f"{len(self.classes_)} class(es): {self.classes_[:5].tolist()}."
             )
         self.svc_ = SVC(
@@ -208,4 +214,5 @@ class SVMClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X) -> np.ndarray:
         """The class on the margin's side."""
-        return self.classes_[(self.decision_function(X) > 0).astype(int)]
+        margin = self.decision_function(X)  # checks that the machine is fitted
+        return self.classes_[(margin > 0).astype(int)]

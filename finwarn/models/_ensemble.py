@@ -73,8 +73,10 @@ class AveragingEnsemble(ClassifierMixin, _BaseHeterogeneousEnsemble):
         self.weights = weights
 
     def __sklearn_tags__(self):
+        # missing values and sparse input are allowed when every member allows them
+        # (decided by the base class)
         tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
+        tags.classifier_tags.multi_class = False
         return tags
 
     def fit(self, X, y):
@@ -87,13 +89,17 @@ class AveragingEnsemble(ClassifierMixin, _BaseHeterogeneousEnsemble):
             Two classes; the larger label is distress.
         """
         self._validate_params()
-        names, members = self._validate_estimators()
+        all_names, all_members = self._validate_estimators()
+        kept = [(n, m) for n, m in zip(all_names, all_members, strict=True) if m != "drop"]
+        names = [name for name, _ in kept]
+        members = [member for _, member in kept]
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)
         classes = np.unique(y)
         if type_of_target(y) != "binary" or len(classes) != 2:
             raise ValueError(
-                "AveragingEnsemble needs exactly two classes (distressed and healthy); got "
+                "Only binary classification is supported: AveragingEnsemble needs exactly two "
+                "classes (distressed and healthy); got "
                 f"{len(classes)} class(es): {classes[:5].tolist()}."
             )
         if self.weights is not None and len(self.weights) != len(members):
@@ -134,4 +140,5 @@ class AveragingEnsemble(ClassifierMixin, _BaseHeterogeneousEnsemble):
 
     def predict(self, X) -> np.ndarray:
         """The more probable class."""
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)  # checks that the ensemble is fitted
+        return self.classes_[np.argmax(proba, axis=1)]

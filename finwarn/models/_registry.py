@@ -344,6 +344,13 @@ def make_model(
                 f"{name} is a published formula with nothing to train, so imbalance="
                 f"{imbalance!r} does not apply; leave the default."
             )
+        known = [key for key in ClassicalScoreClassifier().get_params() if key != "formula"]
+        unknown = [key for key in params if key not in known]
+        if unknown:
+            raise ValueError(
+                f"Unknown parameter {unknown[0]!r} for model {name!r}; the score takes "
+                f"{', '.join(known)}." + did_you_mean(unknown[0], known)
+            )
         return Pipeline([("model", ClassicalScoreClassifier(name, **params))])
     if name == "ensemble":
         return _make_ensemble(random_state, imbalance, dimensions, **params)
@@ -372,9 +379,13 @@ def make_model(
                 f"with the {_CLEAN_PREFIX!r} prefix." + did_you_mean(key, model_params)
             )
     if imbalance != "weights":
-        model_args.update(
-            {key: value for key, value in _UNWEIGHTED.items() if key in model_params}
-        )
+        clash = [key for key in _UNWEIGHTED if key in params]
+        if clash:
+            raise ValueError(
+                f"{clash[0]} weighs the classes, which imbalance={imbalance!r} replaces; "
+                "drop it, or use imbalance='weights' to weigh the classes yourself."
+            )
+        model_args.update({key: value for key, value in _UNWEIGHTED.items() if key in model_params})
     if imbalance == "smote" and cleaner_args.get("imputer") is None:
         # SMOTE interpolates between neighbours and cannot work with missing values
         cleaner_args.update(imputer="median", missing_indicator=True)
@@ -390,15 +401,17 @@ def make_model(
 
 def _resampling_pipeline(clean, imbalance: str, random_state, model):
     from imblearn.over_sampling import SMOTE
-    from imblearn.pipeline import Pipeline as ImbPipeline
     from imblearn.under_sampling import RandomUnderSampler
+
+    from finwarn.models._resample import ResamplingPipeline
 
     sampler = (
         SMOTE(random_state=random_state)
         if imbalance == "smote"
         else RandomUnderSampler(random_state=random_state)
     )
-    return ImbPipeline([("clean", clean), ("resample", sampler), ("model", model)])
+    # imbalanced-learn's own Pipeline refuses the cleaner (a Pipeline) as a step
+    return ResamplingPipeline([("clean", clean), ("resample", sampler), ("model", model)])
 
 
 def _make_ensemble(random_state, imbalance, dimensions, **params: Any) -> Pipeline:
@@ -410,7 +423,8 @@ def _make_ensemble(random_state, imbalance, dimensions, **params: Any) -> Pipeli
             f"{', '.join(settings)}." + did_you_mean(unknown[0], settings)
         )
     settings.update(params)
-    members = list(settings["members"])
+    given = settings["members"]
+    members = [given] if isinstance(given, str) else list(given)
     bad = [m for m in members if m not in DEFAULTS]
     if bad or not members:
         raise ValueError(

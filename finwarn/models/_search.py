@@ -13,6 +13,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
+from sklearn.utils import _safe_indexing, get_tags, indexable
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
@@ -61,6 +62,11 @@ def check_space(space: Mapping[str, Mapping[str, Any]], estimator=None) -> None:
                 f"search space parameter {name!r}: needs low < high, got "
                 f"low={spec.get('low')!r}, high={spec.get('high')!r}."
             )
+        elif spec.get("log") and spec["low"] <= 0:
+            raise ValueError(
+                f"search space parameter {name!r}: a log scale needs low > 0, got "
+                f"low={spec['low']!r}."
+            )
 
 
 def _suggest(trial, name: str, spec: Mapping[str, Any]):
@@ -71,8 +77,15 @@ def _suggest(trial, name: str, spec: Mapping[str, Any]):
     return trial.suggest_categorical(name, list(spec["choices"]))
 
 
-def _take(X, index):
-    return X.iloc[index] if isinstance(X, pd.DataFrame) else X[index]
+def _within(value: Any, spec: Mapping[str, Any]) -> bool:
+    """Whether ``value`` is a point of the space ``spec``, so it can be a trial's value."""
+    if spec["type"] == "categorical":
+        return any(value is choice or value == choice for choice in spec["choices"])
+    if isinstance(value, bool) or not isinstance(value, Real):
+        return False  # e.g. SVC's gamma="scale" in a numeric range
+    if spec["type"] == "int" and not float(value).is_integer():
+        return False
+    return bool(spec["low"] <= value <= spec["high"])
 
 
 class TunedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
@@ -80,7 +93,9 @@ class TunedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
     The search (Optuna's TPE sampler) scores each candidate by the mean ROC-AUC over
     stratified folds of the rows given to ``fit``, starting from the estimator's own
-    settings, so the result is never worse than the defaults on those folds. Inside
+    settings, so the result is never worse than the defaults on those folds. A default
+    that is not a point of the space (``gamma="scale"`` for a numeric range of ``gamma``)
+    cannot be a trial's value and is left to the sampler in that first trial. Inside
     :func:`finwarn.evaluation.cross_validate` the search therefore sees only the training
     fold: the reported figure is not the tuning figure (nested evaluation).
 
@@ -118,7 +133,9 @@ class TunedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     >>> from sklearn.linear_model import LogisticRegression
     >>> from finwarn.datasets import make_demo_panel
     >>> panel = make_demo_panel(n_firms=100, n_years=3, random_state=0)
-    >>> X, y = panel[["roa", "current_ratio"]].fillna(0), panel["distress"]
+    >>> panel = panel[panel["label"].notna()]
+    >>> ratios = panel[["net_income", "total_liabilities"]].div(panel["total_assets"], axis=0)
+    >>> X, y = ratios.fillna(0), panel["label"].astype(int)
     >>> space = {"C": {"type": "float", "low": 0.01, "high": 10.0, "log": True}}
     >>> tuned = TunedClassifier(LogisticRegression(), space=space, max_trials=3,
     ...                         random_state=0).fit(X, y)
@@ -153,8 +170,13 @@ class TunedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self.random_state = random_state
 
     def __sklearn_tags__(self):
+        # the input is the tuned estimator's: missing values and sparse matrices are
+        # allowed when it allows them
         tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
+        inner = get_tags(self.estimator).input_tags
+        tags.input_tags.allow_nan = inner.allow_nan
+        tags.input_tags.sparse = inner.sparse
+        tags.classifier_tags.multi_class = False
         return tags
 
     def fit(self, X, y):
@@ -163,12 +185,15 @@ class TunedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
         self._validate_params()
         check_space(self.space, self.estimator)
+        # lists and other sequences become indexable, as in scikit-learn's cross_validate
+        X, y = indexable(X, y)
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)
         self.classes_ = np.unique(y)
         if len(self.classes_) != 2:
             raise ValueError(
-                "TunedClassifier needs exactly two classes (distressed and healthy); got "
+                "Only binary classification is supported: TunedClassifier needs exactly two "
+                "classes (distressed and healthy); got "
                 f"{len(self.classes_)} class(es): {self.classes_[:5].tolist()}."
             )
         positive = (y == self.classes_[1]).astype(int)
@@ -192,8 +217,8 @@ class TunedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             scores = []
             for train, test in splits:
                 model = clone(self.estimator).set_params(**params)
-                model.fit(_take(X, train), y[train])
-                proba = model.predict_proba(_take(X, test))
+                model.fit(_safe_indexing(X, train), y[train])
+                proba = model.predict_proba(_safe_indexing(X, test))
                 column = int(np.flatnonzero(model.classes_ == self.classes_[1])[0])
                 scores.append(roc_auc_score(positive[test], proba[:, column]))
             value = float(np.mean(scores))
@@ -215,7 +240,18 @@ class TunedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                 direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed)
             )
             defaults = self.estimator.get_params()
-            study.enqueue_trial({name: defaults[name] for name in self.space}, skip_if_exists=True)
+            first = {
+                name: defaults[name]
+                for name, spec in self.space.items()
+                if _within(defaults[name], spec)
+            }
+            if len(first) < len(self.space):
+                logger.info(
+                    "defaults outside the search space, sampled in the first trial: %s",
+                    {name: defaults[name] for name in self.space if name not in first},
+                )
+            if first:
+                study.enqueue_trial(first, skip_if_exists=True)
             started = time.perf_counter()
             study.optimize(objective, n_trials=self.max_trials, timeout=self.budget_seconds)
         finally:
