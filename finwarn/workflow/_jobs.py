@@ -174,8 +174,9 @@ def train(
         The training data.
     model : str, optional
         A name of :data:`finwarn.models.MODEL_NAMES` (e.g. ``bp``, ``lightgbm``,
-        ``ensemble``, ``altman_z``) or a text model: ``fused``, ``fused_cnn``, ``lstm``. Default: ``bp``, also when the
-        data has a text column (text models are opt-in; see :data:`DEFAULT_MODEL`).
+        ``ensemble``, ``altman_z``) or a text model: ``fused``, ``fused_cnn``, ``lstm``.
+        Default: ``bp``, also when the data has a text column (text models are opt-in;
+        see :data:`DEFAULT_MODEL`).
     config : WarningConfig, optional
         Warning levels and calibration (default: the packaged settings).
     random_state : int or None
