@@ -287,11 +287,23 @@ def _horizons(results: dict[str, dict[str, Any]]) -> tuple[list[str], dict[str, 
         rows.append(row)
         series[model] = (means, sds)
     years = [DATASETS[d][1] for d in polish]
-    return [markdown_table(pd.DataFrame(rows))], {"years": years, "series": series}
+    order = np.argsort(years)[::-1]  # from the longest horizon to the shortest
+    rising = [m for m, (means, _) in series.items() if means[order[-1]] > means[order[0]]]
+    monotone = [
+        m for m, (means, _) in series.items() if np.all(np.diff(np.asarray(means)[order]) > 0)
+    ]
+    note = (
+        f"From {years[order[0]]} years to {years[order[-1]]} year(s) before the outcome, "
+        f"ROC-AUC rose for {len(rising)} of {len(series)} models; it rose at every step "
+        f"for {len(monotone)} ({', '.join(monotone) or 'none'}). The three files hold "
+        "different firms with different base rates, so the horizons are not a panel "
+        "of the same firms followed through time."
+    )
+    return [markdown_table(pd.DataFrame(rows)), "", note], {"years": years, "series": series}
 
 
 def render(results: dict[str, dict[str, Any]], seconds: dict[str, float]) -> str:
-    from finwarn.report import horizon_chart, markdown_table
+    from finwarn.report import METRIC_LABELS, horizon_chart, markdown_table
 
     versions = _versions()
     lines = [
@@ -411,7 +423,7 @@ def render(results: dict[str, dict[str, Any]], seconds: dict[str, float]) -> str
                     "strategy": strategy,
                     "model": model,
                     **{
-                        m: _fmt(figures.get(m), 1 if m == "fit_seconds" else 3)
+                        METRIC_LABELS[m]: _fmt(figures.get(m), 1 if m == "fit_seconds" else 3)
                         for m in ("roc_auc", "pr_auc", "recall", "precision", "fit_seconds")
                     },
                 }
@@ -479,14 +491,22 @@ def main(argv: list[str] | None = None) -> int:
         ]
     )
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
-        futures = [pool.submit(_run, key, args.models) for key in todo]
+        futures = {pool.submit(_run, key, args.models): key for key in todo}
+        failed = []
         for future in as_completed(futures):
-            key, result, seconds = future.result()
+            try:
+                key, result, seconds = future.result()
+            except Exception:  # one failing part must not lose the others' results
+                logging.exception("part %s failed", futures[future])
+                failed.append(futures[future])
+                continue
             payload = {"result": result, "seconds": seconds}
             (CACHE / f"{key.replace(':', '_')}.json").write_text(
                 json.dumps(payload, default=str), encoding="utf-8"
             )
             print(f"{key}: done in {seconds / 60:.1f} min", flush=True)
+    if failed:
+        print(f"failed parts (not cached): {failed}", file=sys.stderr)
     results, seconds = {}, {}
     for key in all_parts():
         path = CACHE / f"{key.replace(':', '_')}.json"
