@@ -302,6 +302,55 @@ def _horizons(results: dict[str, dict[str, Any]]) -> tuple[list[str], dict[str, 
     return [markdown_table(pd.DataFrame(rows)), "", note], {"years": years, "series": series}
 
 
+def _calibration_section(results: dict[str, dict[str, Any]]) -> list[str]:
+    """The ensemble's confusion counts and decile calibration on every data set."""
+    from finwarn.report import markdown_table
+
+    confusion_rows, calibration = [], {}
+    for data in DATASETS:
+        result = results[f"cv:{data}"].get("results", {}).get("ensemble")
+        if not result:
+            continue
+        c = result["confusion"]
+        confusion_rows.append(
+            {
+                "data set": data,
+                "distressed warned": f"{c['distressed']['warned']:,.1f}",
+                "distressed not warned": f"{c['distressed']['not warned']:,.1f}",
+                "healthy warned": f"{c['healthy']['warned']:,.1f}",
+                "healthy not warned": f"{c['healthy']['not warned']:,.1f}",
+            }
+        )
+        calibration[data] = result["calibration"]
+    if not confusion_rows:
+        return []
+    deciles = pd.DataFrame(
+        {
+            "decile": [row["bin"] for row in next(iter(calibration.values()))],
+            **{
+                f"{data} predicted / observed": [
+                    f"{row['predicted']:.3f} / {row['observed']:.3f}" for row in rows
+                ]
+                for data, rows in calibration.items()
+            },
+        }
+    )
+    return [
+        "## The ensemble's decisions and calibration",
+        "",
+        "Confusion counts at the alert level, summed over the test folds of a repeat and "
+        "averaged over the two repeats:",
+        "",
+        markdown_table(pd.DataFrame(confusion_rows)),
+        "",
+        "Mean calibrated probability against the observed distress rate, by decile of "
+        "the out-of-fold predictions (both repeats pooled):",
+        "",
+        markdown_table(deciles),
+        "",
+    ]
+
+
 def render(results: dict[str, dict[str, Any]], seconds: dict[str, float]) -> str:
     from finwarn.report import METRIC_LABELS, horizon_chart, markdown_table
 
@@ -396,6 +445,7 @@ def render(results: dict[str, dict[str, Any]], seconds: dict[str, float]) -> str
             markdown_table(pd.DataFrame(tuned_rows)),
             "",
         ]
+    lines += _calibration_section(results)
     horizon_lines, chart = _horizons(results)
     chart_path = horizon_chart(
         chart["years"], chart["series"], DOCS / "accuracy_horizons.png", ylabel="ROC-AUC"

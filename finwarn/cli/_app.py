@@ -430,7 +430,9 @@ def evaluate(
     out: Annotated[
         Path | None,
         typer.Option(
-            "--out", help="Folder for summary.csv, folds.csv, evaluation.md and evaluation.json."
+            "--out",
+            help="Folder for summary.csv, folds.csv, confusion.csv, calibration.csv, "
+            "evaluation.md and evaluation.json.",
         ),
     ] = None,
     json_out: Annotated[
@@ -534,11 +536,29 @@ def evaluate(
             [r.folds.assign(model=n) for n, r in result.results.items()], ignore_index=True
         )
         write_csv(folds_frame, out / "folds.csv")
+        confusion = pd.concat(
+            [
+                r.confusion().rename_axis("actual").reset_index().assign(model=n)
+                for n, r in result.results.items()
+            ],
+            ignore_index=True,
+        )
+        write_csv(confusion[["model", "actual", "warned", "not warned"]], out / "confusion.csv")
+        calibration = pd.concat(
+            [r.calibration().assign(model=n) for n, r in result.results.items()],
+            ignore_index=True,
+        )
+        write_csv(
+            calibration[["model", "bin", "predicted", "observed", "n"]], out / "calibration.csv"
+        )
         write_json(result.to_dict(), out / "evaluation.json")
         lines = [f"# {title}", "", markdown_table(comparison_frame(summary)), ""]
         lines += [f"- skipped {n}: {r}" for n, r in result.skipped.items()]
         write_text("\n".join(lines) + "\n", out / "evaluation.md")
-        out_console.print(f"Wrote summary.csv, folds.csv, evaluation.md, evaluation.json to {out}")
+        out_console.print(
+            "Wrote summary.csv, folds.csv, confusion.csv, calibration.csv, evaluation.md, "
+            f"evaluation.json to {out}"
+        )
 
 
 @app.command()

@@ -342,7 +342,7 @@ def cross_section_csv(tmp_path_factory):
     return path
 
 
-def test_evaluate_compares_models_and_writes_the_four_files(demo_csv, tmp_path):
+def test_evaluate_compares_models_and_writes_its_files(demo_csv, tmp_path):
     out = tmp_path / "eval"
     args = ("--model", "logit,altman_z", "--folds", "2", "--repeats", "1", "--out", str(out))
     result = _run("evaluate", "--data", str(demo_csv), *args)
@@ -371,7 +371,20 @@ def test_evaluate_compares_models_and_writes_the_four_files(demo_csv, tmp_path):
     assert payload["protocol"]["models"] == ["logit", "altman_z"]
     assert payload["protocol"]["folds"] == 2 and payload["skipped"] == {}
     assert set(payload["summary"]) == {"logit", "altman_z"}
-    assert "Wrote summary.csv, folds.csv, evaluation.md, evaluation.json" in result.output
+    confusion = pd.read_csv(out / "confusion.csv")
+    assert confusion.columns.tolist() == ["model", "actual", "warned", "not warned"]
+    assert confusion["actual"].tolist() == ["distressed", "healthy"] * 2
+    # one repeat: the counts cover every labelled row once
+    assert confusion.groupby("model")[["warned", "not warned"]].sum().sum(axis=1).tolist() == [
+        362,
+        362,
+    ]
+    calibration = pd.read_csv(out / "calibration.csv")
+    assert calibration.columns.tolist() == ["model", "bin", "predicted", "observed", "n"]
+    assert calibration.groupby("model")["n"].sum().tolist() == [362, 362]
+    assert "Wrote summary.csv, folds.csv, confusion.csv, calibration.csv, evaluation.md" in (
+        result.output
+    )
 
 
 def test_evaluate_names_a_skipped_model_in_the_output_and_the_json(demo_csv, tmp_path):
