@@ -43,6 +43,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from finwarn.evaluation import METRICS
+
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "benchmarks"
 CACHE = ROOT / "build" / "accuracy"
@@ -199,34 +201,27 @@ def _short(reason: str) -> str:
 
 
 def _model_table(summary: dict[str, dict[str, Any]], metrics: list[str]) -> str:
-    from finwarn.report import METRIC_LABELS, markdown_table
+    """Model x metric, "mean ± sd", from a JSON summary (the CLI's table layout)."""
+    from finwarn.report import comparison_frame, markdown_table
 
-    rows = []
-    for model, figures in summary.items():
-        row = {"model": model}
-        for metric in metrics:
-            row[METRIC_LABELS.get(metric, metric)] = _fmt(
-                figures.get(metric), 1 if metric == "fit_seconds" else 3
-            )
-        rows.append(row)
-    return markdown_table(pd.DataFrame(rows))
+    tidy = pd.DataFrame(
+        [
+            {
+                "model": model,
+                "metric": metric,
+                "mean": np.nan if cell["mean"] is None else cell["mean"],
+                "sd": np.nan if cell["sd"] is None else cell["sd"],
+            }
+            for model, figures in summary.items()
+            for metric, cell in figures.items()
+        ]
+    )
+    return markdown_table(comparison_frame(tidy, metrics))
 
 
+# every reported metric but specificity and accuracy (the base rate makes them uninformative)
 CV_METRICS = [
-    "roc_auc",
-    "pr_auc",
-    "ks",
-    "brier",
-    "recall_top5",
-    "precision_top5",
-    "recall_top10",
-    "precision_top10",
-    "recall",
-    "precision",
-    "f1",
-    "f2",
-    "type_i_error",
-    "type_ii_error",
+    *(m for m in METRICS if m not in ("specificity", "accuracy")),
     "fit_seconds",
 ]
 

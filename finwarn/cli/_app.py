@@ -522,7 +522,8 @@ def evaluate(
     out_console.print(table)
     for name, reason in result.skipped.items():
         out_console.print(f"[yellow]skipped {name}:[/yellow] {reason}")
-    payload = result.to_dict()
+    full = result.to_dict()
+    payload = full
     if len(names) == 1:  # with several, the JSON also names the skipped ones
         payload = next(iter(result.results.values())).to_dict()
         payload["protocol"] = {**result.protocol, **payload["protocol"]}
@@ -551,7 +552,7 @@ def evaluate(
         write_csv(
             calibration[["model", "bin", "predicted", "observed", "n"]], out / "calibration.csv"
         )
-        write_json(result.to_dict(), out / "evaluation.json")
+        write_json(full, out / "evaluation.json")
         lines = [f"# {title}", "", markdown_table(comparison_frame(summary)), ""]
         lines += [f"- skipped {n}: {r}" for n, r in result.skipped.items()]
         write_text("\n".join(lines) + "\n", out / "evaluation.md")

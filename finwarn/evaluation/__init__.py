@@ -19,7 +19,7 @@ specificity, precision, accuracy, type I and II errors).
 misjudgment rate and the misjudgment deviation rate, per level and overall.
 """
 
-from finwarn.evaluation._compare import Comparison, compare_models
+from finwarn.evaluation._compare import PROTOCOLS, Comparison, compare_models
 from finwarn.evaluation._cv import EvaluationResult, cross_validate
 from finwarn.evaluation._grading import GradingResult, grading_metrics
 from finwarn.evaluation._metrics import ALERT_BUDGETS, METRICS, binary_metrics, calibration_table
@@ -28,6 +28,7 @@ from finwarn.evaluation._temporal import temporal_evaluate
 __all__ = [
     "ALERT_BUDGETS",
     "METRICS",
+    "PROTOCOLS",
     "Comparison",
     "EvaluationResult",
     "GradingResult",

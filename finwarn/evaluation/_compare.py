@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -11,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from finwarn._text import did_you_mean
 from finwarn.evaluation._cv import EvaluationResult, Progress, _num, cross_validate
 from finwarn.evaluation._temporal import _temporal_splits, temporal_evaluate
 from finwarn.exceptions import DataValidationError
@@ -148,10 +148,9 @@ def compare_models(
     if not models:
         raise ValueError("models is empty; give at least one name -> estimator.")
     if protocol not in PROTOCOLS:
-        close = difflib.get_close_matches(str(protocol), PROTOCOLS, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
         raise ValueError(
-            f"unknown protocol {protocol!r}; expected one of {', '.join(PROTOCOLS)}.{hint}"
+            f"unknown protocol {protocol!r}; expected one of {', '.join(PROTOCOLS)}."
+            + did_you_mean(str(protocol), PROTOCOLS)
         )
     y = np.asarray(y).astype(int)
     if protocol == "temporal":

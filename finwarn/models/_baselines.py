@@ -28,6 +28,11 @@ DEFAULT_THREADS = 1
 MAX_THREADS = 2
 
 
+def _threads(n_jobs: int | None) -> int:
+    """The thread count to use: ``n_jobs`` capped at two; None or below 1 means two."""
+    return MAX_THREADS if n_jobs is None or n_jobs < 1 else min(n_jobs, MAX_THREADS)
+
+
 def make_logit(*, random_state=None, **params: Any) -> LogisticRegression:
     """Class-weighted, L2-regularised logistic regression.
 
@@ -84,8 +89,7 @@ def make_lightgbm(*, random_state=None, **params: Any):
     from lightgbm import LGBMClassifier
 
     params.setdefault("class_weight", "balanced")
-    n_jobs = params.pop("n_jobs", DEFAULT_THREADS)
-    n_jobs = MAX_THREADS if n_jobs is None or n_jobs < 1 else min(n_jobs, MAX_THREADS)
+    n_jobs = _threads(params.pop("n_jobs", DEFAULT_THREADS))
     params.setdefault("verbose", -1)
     # deterministic results for a fixed seed need LightGBM's deterministic mode and a
     # fixed histogram layout
@@ -119,8 +123,7 @@ def make_random_forest(*, random_state=None, **params: Any):
     from sklearn.ensemble import RandomForestClassifier
 
     params.setdefault("class_weight", "balanced_subsample")
-    n_jobs = params.pop("n_jobs", DEFAULT_THREADS)
-    n_jobs = MAX_THREADS if n_jobs is None or n_jobs < 1 else min(n_jobs, MAX_THREADS)
+    n_jobs = _threads(params.pop("n_jobs", DEFAULT_THREADS))
     return RandomForestClassifier(random_state=random_state, n_jobs=n_jobs, **params)
 
 

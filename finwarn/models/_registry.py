@@ -20,21 +20,19 @@ repeated twice on Polish 5year, Polish 1year and Taiwan). What decided them:
   mini-batch loss keeps cutting the rate); width, depth, dropout, batch norm and
   weight decay move the mean by less than the spread across folds.
 
-LightGBM's defaults come from a 700-second Optuna search on Polish 1year and 5year
-(inner 5-fold CV on other splits than the benchmark's), rounded to one setting for all
-data sets: slower learning with more, smaller trees, small leaves allowed and a
-moderate weight on distressed rows. They gained 0.3-0.4 points of ROC-AUC over the
-earlier defaults on the Polish data and tied on Taiwan. Because they were chosen on
-these data, ``benchmarks/accuracy.py`` also reports a search nested inside each
-training fold, whose figure is not the tuning figure.
+LightGBM's defaults come from an exploratory 700-second Optuna search on Polish 1year
+and 5year (inner 5-fold CV on other splits than the benchmark's; the script was not
+kept), rounded to one setting for all data sets: slower learning with more, smaller
+trees, small leaves allowed and a moderate weight on distressed rows. Because they were
+chosen on these data, ``benchmarks/accuracy.py`` also reports a search nested inside
+each training fold, whose figure is not the tuning figure.
 
 The ensemble averages LightGBM and the BP network on the log-odds scale. In
-exploratory runs (out-of-fold predictions of 5-fold CV x 2 averaged afterwards) the
-pair beat every single model on all four data sets, by 0.3-0.7 points of ROC-AUC over
-LightGBM; log-odds averaging beat probability averaging by 0.1-1.3 points, because the
-class-weighted network's probabilities crowd near 0 and 1. Adding the random forest,
-the SVM or the CNN to the pair lowered ROC-AUC on the Polish data (by 0.04-0.4 points)
-and raised it by at most 0.2 on Taiwan, so they stay out.
+``docs/benchmarks/accuracy.md`` it has the best mean ROC-AUC on all four data sets,
+0.2-0.7 points above LightGBM. In the same exploratory runs, log-odds averaging ranked
+better than averaging probabilities (the class-weighted network's probabilities crowd
+near 0 and 1), and adding the random forest, the SVM or the CNN to the pair lowered
+ROC-AUC on the Polish data, so they stay out.
 """
 
 from __future__ import annotations
@@ -61,6 +59,7 @@ __all__ = [
     "MODEL_NAMES",
     "SEARCH_SPACES",
     "TEXT_MODELS",
+    "check_imbalance",
     "make_model",
     "make_text_model",
     "make_tuned_model",
@@ -75,17 +74,26 @@ def _frozen(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
     )
 
 
+# The three cleaners (``make_cleaner`` arguments); paper 001's rule drops features over
+# 30% missing in all of them.
+# networks, linear models and kernels: missing values filled and flagged, quantile-scaled
+_SCALED = {
+    "max_feature_missing": 0.3,
+    "imputer": "median",
+    "missing_indicator": True,
+    "winsorize": None,
+    "scaler": "quantile",
+}
+# trees that need complete input: filled and flagged, not scaled
+_IMPUTED = {**_SCALED, "scaler": None}
+# models that handle missing values themselves (LightGBM, the CNN)
+_RAW = {**_IMPUTED, "imputer": None, "missing_indicator": False}
+
 #: Default cleaner (``make_cleaner`` arguments) and estimator parameters per model.
 DEFAULTS: Mapping[str, Mapping[str, Mapping[str, Any]]] = _frozen(
     {
         "bp": {
-            "cleaner": {
-                "max_feature_missing": 0.3,
-                "imputer": "median",
-                "missing_indicator": True,
-                "winsorize": None,
-                "scaler": "quantile",
-            },
+            "cleaner": _SCALED,
             "model": {
                 "hidden_layer_sizes": (128,),
                 "activation": "tanh",
@@ -107,13 +115,7 @@ DEFAULTS: Mapping[str, Mapping[str, Mapping[str, Any]]] = _frozen(
             },
         },
         "logit": {
-            "cleaner": {
-                "max_feature_missing": 0.3,
-                "imputer": "median",
-                "missing_indicator": True,
-                "winsorize": None,
-                "scaler": "quantile",
-            },
+            "cleaner": _SCALED,
             "model": {
                 "C": 0.1,
                 "class_weight": "balanced",
@@ -122,13 +124,7 @@ DEFAULTS: Mapping[str, Mapping[str, Mapping[str, Any]]] = _frozen(
             },
         },
         "lightgbm": {
-            "cleaner": {
-                "max_feature_missing": 0.3,
-                "imputer": None,
-                "missing_indicator": False,
-                "winsorize": None,
-                "scaler": None,
-            },
+            "cleaner": _RAW,
             "model": {
                 "n_estimators": 600,
                 "learning_rate": 0.03,
@@ -138,30 +134,18 @@ DEFAULTS: Mapping[str, Mapping[str, Mapping[str, Any]]] = _frozen(
                 "subsample_freq": 1,
                 "colsample_bytree": 0.7,
                 "reg_lambda": 0.1,
-                # distressed rows weigh 5 times a healthy one: "balanced" weights (14-30
-                # times on these data) scored 0.3 points lower
+                # distressed rows weigh 5 times a healthy one, as the search chose, rather
+                # than "balanced" (14-30 times on these data)
                 "class_weight": None,
                 "scale_pos_weight": 5.0,
             },
         },
         "svm": {
-            "cleaner": {
-                "max_feature_missing": 0.3,
-                "imputer": "median",
-                "missing_indicator": True,
-                "winsorize": None,
-                "scaler": "quantile",
-            },
+            "cleaner": _SCALED,
             "model": {"C": 1.0, "kernel": "rbf", "gamma": "scale", "class_weight": "balanced"},
         },
         "random_forest": {
-            "cleaner": {
-                "max_feature_missing": 0.3,
-                "imputer": "median",
-                "missing_indicator": True,
-                "winsorize": None,
-                "scaler": None,
-            },
+            "cleaner": _IMPUTED,
             "model": {
                 "n_estimators": 300,
                 "min_samples_leaf": 2,
@@ -170,14 +154,7 @@ DEFAULTS: Mapping[str, Mapping[str, Mapping[str, Any]]] = _frozen(
             },
         },
         "cnn": {
-            # the network scales, fills and flags missing values itself
-            "cleaner": {
-                "max_feature_missing": 0.3,
-                "imputer": None,
-                "missing_indicator": False,
-                "winsorize": None,
-                "scaler": None,
-            },
+            "cleaner": _RAW,  # the network scales, fills and flags missing values itself
             "model": {
                 "financial": "cnn",
                 "text_column": None,
@@ -271,6 +248,20 @@ MODEL_NAMES: tuple[str, ...] = (
 IMBALANCE: tuple[str, ...] = ("weights", "none", "undersample", "smote")
 
 
+def check_imbalance(imbalance: str) -> None:
+    """Raise ``ValueError`` unless ``imbalance`` is one of :data:`IMBALANCE`.
+
+    Examples
+    --------
+    >>> check_imbalance("smote")
+    """
+    if imbalance not in IMBALANCE:
+        raise ValueError(
+            f"Unknown imbalance strategy {imbalance!r}; choose one of {', '.join(IMBALANCE)}."
+            + did_you_mean(str(imbalance), IMBALANCE)
+        )
+
+
 def make_model(
     name: str,
     *,
@@ -333,11 +324,7 @@ def make_model(
             f"Unknown model {name!r}; choose one of {', '.join(MODEL_NAMES)}."
             + did_you_mean(str(name), MODEL_NAMES)
         )
-    if imbalance not in IMBALANCE:
-        raise ValueError(
-            f"Unknown imbalance strategy {imbalance!r}; choose one of {', '.join(IMBALANCE)}."
-            + did_you_mean(str(imbalance), IMBALANCE)
-        )
+    check_imbalance(imbalance)
     if name in CLASSICAL:
         if imbalance != "weights":
             raise ValueError(

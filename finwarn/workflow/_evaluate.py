@@ -10,9 +10,9 @@ import numpy as np
 
 from finwarn._text import did_you_mean
 from finwarn.data import LoadResult
-from finwarn.evaluation import Comparison, EvaluationResult, compare_models
+from finwarn.evaluation import PROTOCOLS, Comparison, EvaluationResult, compare_models
 from finwarn.exceptions import DataValidationError
-from finwarn.models import CLASSICAL, IMBALANCE, MODEL_NAMES, SEARCH_SPACES, TEXT_MODELS
+from finwarn.models import CLASSICAL, MODEL_NAMES, SEARCH_SPACES, TEXT_MODELS, check_imbalance
 from finwarn.warning import WarningClassifier, WarningConfig, load_warning_config
 from finwarn.workflow._features import build_features
 from finwarn.workflow._jobs import DEFAULT_MODEL, _estimator, _with_model, labelled_rows
@@ -20,8 +20,6 @@ from finwarn.workflow._jobs import DEFAULT_MODEL, _estimator, _with_model, label
 __all__ = ["PROTOCOLS", "compare", "evaluate", "model_names"]
 
 logger = logging.getLogger(__name__)
-
-PROTOCOLS = ("cv", "temporal")
 
 
 def model_names(spec: str | Sequence[str] | None) -> list[str]:
@@ -115,11 +113,7 @@ def compare(
             f"Unknown protocol {protocol!r}; choose one of {', '.join(PROTOCOLS)}."
             + did_you_mean(str(protocol), PROTOCOLS)
         )
-    if imbalance not in IMBALANCE:
-        raise ValueError(
-            f"Unknown imbalance strategy {imbalance!r}; choose one of {', '.join(IMBALANCE)}."
-            + did_you_mean(str(imbalance), IMBALANCE)
-        )
+    check_imbalance(imbalance)
     names = model_names(models)
     config = config or load_warning_config()
     base = build_features(loaded)
@@ -134,7 +128,7 @@ def compare(
             )
         periods = base.ids["period"].to_numpy()[use]
     estimators: dict[str, Any] = {}
-    inputs: dict[str, Any] = {}
+    recipes = []
     for name in names:
         name, prepared = _with_model(name, base, loaded.source)
         # a published formula has no training rows to weigh or resample (make_model
@@ -146,14 +140,14 @@ def compare(
             config=config,
             random_state=random_state,
         )
-        inputs[name] = prepared.model_input(use)
+        recipes.append(prepared)
     text_names = [n for n in names if n in TEXT_MODELS]
     if text_names and len(text_names) < len(names):
         raise ValueError(
             f"evaluate the text models ({', '.join(text_names)}) and the data models in "
             "separate runs; with the same --seed both runs use the same splits."
         )
-    X = inputs[names[0]]
+    X = recipes[0].model_input(use)  # the same for every model (text and data models don't mix)
     y = base.y[use].astype(int)  # type: ignore[index]
     comparison = compare_models(
         estimators,
@@ -228,8 +222,7 @@ def evaluate(
         random_state=random_state,
         progress=progress,
     )
-    if name in comparison.skipped:
-        raise DataValidationError(comparison.skipped[name])
+    # a model that cannot run on the data makes compare_models raise: no model was left
     result = comparison.results[name]
     result.protocol.update({**comparison.protocol, "model": name, "text": name in TEXT_MODELS})
     result.protocol.pop("models", None)
