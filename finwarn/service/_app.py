@@ -1,0 +1,92 @@
+"""The FastAPI application: settings, database, routers, dashboard and background jobs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy import select
+
+import finwarn
+from finwarn.service._audit import record, snapshot
+from finwarn.service._db import Database
+from finwarn.service._limits import BodyLimit
+from finwarn.service._security import LoginLimiter, hash_password
+from finwarn.service._settings import Settings
+from finwarn.service._tables import User
+from finwarn.service.routers import ROUTERS
+
+__all__ = ["API_PREFIX", "create_app", "ensure_admin"]
+
+logger = logging.getLogger(__name__)
+
+API_PREFIX = "/api/v1"
+
+
+def ensure_admin(db: Database, username: str, password: str) -> bool:
+    """Create the admin user if no user of that name exists; True if created."""
+    with db.session() as session:
+        if session.scalar(select(User).where(User.username == username)) is not None:
+            return False
+        user = User(username=username, password_hash=hash_password(password), role="admin")
+        session.add(user)
+        session.flush()
+        record(session, None, "create", "user", user.id, after=snapshot(user))
+    logger.info("created admin user %s", username)
+    return True
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The finwarn service as an ASGI application.
+
+    The database schema is migrated when the application starts, and the admin user is
+    created from ``settings.admin_password`` if it does not exist yet.
+
+    Parameters
+    ----------
+    settings : Settings, optional
+        Default: read from the ``FINWARN_*`` environment variables (refused without a
+        proper secret outside development mode).
+    """
+    settings = settings or Settings()
+    db = Database(settings.url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db.migrate()
+        if settings.admin_password:
+            ensure_admin(db, settings.admin_username, settings.admin_password)
+        yield
+        app.state.jobs.shutdown(wait=False, cancel_futures=True)
+        db.dispose()
+
+    app = FastAPI(
+        title="finwarn",
+        version=finwarn.__version__,
+        description="Financial-risk early warnings: firms, scores, alerts and the risk "
+        "register, for the users and portfolios granted to them.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.login_limiter = LoginLimiter(settings.login_attempts, settings.login_window_seconds)
+    # one worker: training and reports queue behind each other instead of starving scoring
+    app.state.jobs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="finwarn-job")
+    for router in ROUTERS:
+        app.include_router(router, prefix=API_PREFIX)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, str]:
+        """Liveness: the server answers."""
+        return {"status": "ok", "version": finwarn.__version__}
+
+    app.add_middleware(
+        BodyLimit,
+        default=settings.max_body_bytes,
+        uploads=settings.max_upload_bytes,
+        upload_prefix=f"{API_PREFIX}/uploads",
+    )
+    return app

@@ -1,0 +1,148 @@
+"""Logging in, tokens, API keys, the login rate limit, body limits and the secret check."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from finwarn.service import Settings, SettingsError, create_app, load_settings
+from finwarn.service._db import Database
+from finwarn.service._tables import AuditEvent
+from tests.service.conftest import PASSWORD, SECRET, TestClient, make_settings, seed_world
+
+
+def test_login_me_logout(client, world):
+    answer = client.post("/api/v1/auth/login", json={"username": "analyst", "password": PASSWORD})
+    assert answer.status_code == 200
+    token = answer.json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    me = client.get("/api/v1/auth/me", headers=headers)
+    assert me.json() == {
+        "id": world.users["analyst"].id,
+        "username": "analyst",
+        "role": "analyst",
+        "portfolio_ids": [world.own.id],
+    }
+    assert client.post("/api/v1/auth/logout", headers=headers).status_code == 204
+    again = client.get("/api/v1/auth/me", headers=headers)
+    assert again.status_code == 401
+    assert again.json() == {"detail": "Not authenticated"}
+
+
+@pytest.mark.parametrize(
+    ("username", "password"), [("analyst", "wrong password"), ("nobody", PASSWORD)]
+)
+def test_bad_login_answers_the_same(client, world, username, password):
+    answer = client.post("/api/v1/auth/login", json={"username": username, "password": password})
+    assert answer.status_code == 401
+    assert answer.json() == {"detail": "Incorrect username or password"}
+
+
+def test_login_rate_limit(client, world):
+    bad = {"username": "viewer", "password": "wrong password"}
+    for _ in range(5):
+        assert client.post("/api/v1/auth/login", json=bad).status_code == 401
+    limited = client.post("/api/v1/auth/login", json={"username": "viewer", "password": PASSWORD})
+    assert limited.status_code == 429
+    assert limited.json()["detail"].startswith("Too many failed logins; try again in ")
+    assert int(limited.headers["retry-after"]) > 0
+
+
+def test_inactive_user_cannot_log_in(client, world):
+    admin = world.headers("admin")
+    user_id = world.users["viewer"].id
+    client.patch(f"/api/v1/users/{user_id}", json={"active": False}, headers=admin)
+    assert client.get("/api/v1/auth/me", headers=world.headers("viewer")).status_code == 401
+    answer = client.post("/api/v1/auth/login", json={"username": "viewer", "password": PASSWORD})
+    assert answer.status_code == 401
+
+
+def test_api_key_acts_as_its_user_until_revoked(client, world):
+    admin = world.headers("admin")
+    user_id = world.users["analyst"].id
+    created = client.post(
+        f"/api/v1/users/{user_id}/api-keys", json={"name": "loader"}, headers=admin
+    )
+    assert created.status_code == 201
+    key = created.json()["key"]
+    assert key.startswith("fwk_")
+    me = client.get("/api/v1/auth/me", headers={"X-API-Key": key})
+    assert me.json()["username"] == "analyst"
+    listed = client.get(f"/api/v1/users/{user_id}/api-keys", headers=admin).json()
+    assert "key" not in listed[0]
+    client.delete(f"/api/v1/users/api-keys/{created.json()['id']}", headers=admin)
+    assert client.get("/api/v1/auth/me", headers={"X-API-Key": key}).status_code == 401
+    forged = key[:-4] + "abcd"
+    assert client.get("/api/v1/auth/me", headers={"X-API-Key": forged}).status_code == 401
+
+
+def test_only_admins_manage_users(client, world):
+    body = {"username": "new", "password": "x" * 12, "role": "viewer"}
+    answer = client.post("/api/v1/users", json=body, headers=world.headers("analyst"))
+    assert answer.status_code == 403
+    assert answer.json() == {"detail": "The analyst role may not do this (it needs 'users')."}
+    assert (
+        client.post("/api/v1/users", json=body, headers=world.headers("admin")).status_code == 201
+    )
+
+
+def test_short_password_refused(client, world):
+    body = {"username": "new", "password": "short", "role": "viewer"}
+    answer = client.post("/api/v1/users", json=body, headers=world.headers("admin"))
+    assert answer.status_code == 422
+
+
+def test_body_limit(tmp_path, sqlite_url):
+    settings = make_settings(tmp_path, sqlite_url, max_body_bytes=1_000)
+    with TestClient(create_app(settings)) as client:
+        world = seed_world(client.app.state.db, settings)
+        answer = client.post(
+            "/api/v1/portfolios",
+            content=b'{"name": "' + b"x" * 2_000 + b'"}',
+            headers={**world.headers("admin"), "content-type": "application/json"},
+        )
+    assert answer.status_code == 413
+    assert answer.json() == {"detail": "Request body too large (limit 1,000 bytes)"}
+
+
+@pytest.mark.parametrize("secret", [None, "changethis", "short"])
+def test_server_refuses_missing_or_default_secret(tmp_path, secret):
+    with pytest.raises(SettingsError, match="FINWARN_SECRET_KEY"):
+        load_settings(secret_key=secret, data_dir=tmp_path)
+
+
+def test_development_mode_generates_a_secret(tmp_path):
+    settings = Settings(dev=True, data_dir=tmp_path)
+    assert settings.secret_key is not None and len(settings.secret_key) >= 32
+
+
+def test_migrations_and_append_only_audit_log(tmp_path, database_url):
+    """The schema migrates on both databases, and the audit log refuses changes."""
+    settings = make_settings(tmp_path, database_url, admin_password=PASSWORD)
+    with TestClient(create_app(settings)) as client:
+        answer = client.post("/api/v1/auth/login", json={"username": "admin", "password": PASSWORD})
+        assert answer.status_code == 200
+    db = Database(database_url)
+    try:
+        with db.session() as session:
+            actions = session.query(AuditEvent.action).order_by(AuditEvent.id).all()
+        assert [a for (a,) in actions] == ["create", "login"]
+        for statement in ("UPDATE audit_log SET username = 'x'", "DELETE FROM audit_log"):
+            with pytest.raises(Exception, match="append-only"), db.engine.begin() as conn:
+                conn.execute(text(statement))
+        with db.session() as session:
+            assert session.query(AuditEvent).count() == 2
+    finally:
+        db.dispose()
+
+
+def test_secret_is_used(tmp_path, sqlite_url):
+    """Tokens stored under one secret do not open sessions under another."""
+    first = make_settings(tmp_path, sqlite_url)
+    with TestClient(create_app(first)) as client:
+        world = seed_world(client.app.state.db, first)
+        token = world.tokens["viewer"]
+    other = Settings(secret_key=SECRET + "y", data_dir=tmp_path, database_url=sqlite_url)
+    with TestClient(create_app(other)) as client:
+        me = client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.status_code == 401
