@@ -29,14 +29,28 @@ __all__ = [
 _HASHER = PasswordHasher()  # argon2id with the library's (RFC 9106 low-memory) parameters
 
 #: What each role may do. Approving a risk-register change is for approvers only (never
-#: the proposer: that is checked where the approval happens); managing users, grants and
-#: models is for admins only.
+#: the proposer: that is checked where the approval happens); managing users and grants,
+#: activating models and reading the audit log are for admins only.
 PERMISSIONS: dict[str, frozenset[str]] = {
     "viewer": frozenset({"read"}),
-    "analyst": frozenset({"read", "upload", "score", "rules", "propose", "report"}),
-    "approver": frozenset({"read", "propose", "approve"}),
+    "analyst": frozenset(
+        {"read", "upload", "train", "score", "rules", "alerts", "propose", "report"}
+    ),
+    "approver": frozenset({"read", "alerts", "propose", "approve"}),
     "admin": frozenset(
-        {"read", "upload", "score", "rules", "propose", "report", "models", "users", "audit"}
+        {
+            "read",
+            "upload",
+            "train",
+            "score",
+            "rules",
+            "alerts",
+            "propose",
+            "report",
+            "models",
+            "users",
+            "audit",
+        }
     ),
 }
 

@@ -213,6 +213,8 @@ class Score(Base):
     level: Mapped[str] = mapped_column(String(16))
     rank: Mapped[int] = mapped_column(Integer)
     reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # the model's input indicators of this firm-period (alert rules test thresholds on them)
+    indicators: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -293,6 +293,7 @@ def upgrade() -> None:
         sa.Column("level", sa.String(length=16), nullable=False),
         sa.Column("rank", sa.Integer(), nullable=False),
         sa.Column("reasons", sa.JSON(), nullable=False),
+        sa.Column("indicators", sa.JSON(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["firm_id"], ["firms.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(
