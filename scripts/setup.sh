@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Create .venv (if needed) and install finwarn into it.
-#   bash scripts/setup.sh          runtime: finwarn with the BP network (torch CPU build), charts, text
+#   bash scripts/setup.sh          runtime: finwarn with the BP network (torch CPU build), charts,
+#                                  text and the service (finwarn serve)
 #   bash scripts/setup.sh --dev    also the test and lint tools
 set -euo pipefail
 cd "$(dirname "$0")/.."
-extra="nn,report,text"
+extra="nn,report,text,service"
 [ "${1:-}" = "--dev" ] && extra="dev"
 if [ ! -x .venv/bin/python ]; then
     echo "creating .venv"

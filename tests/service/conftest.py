@@ -58,7 +58,7 @@ def _postgres_database() -> Iterator[str]:
         admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request, tmp_path: Path) -> Iterator[str]:
     """A new empty database, once on SQLite and once on PostgreSQL."""
     if request.param == "sqlite":
