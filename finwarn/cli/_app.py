@@ -1,4 +1,5 @@
-"""The ``finwarn`` command line: demo, validate, train, score, report, evaluate, rank, grade."""
+"""The ``finwarn`` command line: demo, validate, train, score, report, evaluate, rank, grade
+and serve."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from rich.table import Table
 
 import finwarn
 from finwarn._io import write_csv, write_json, write_text
+from finwarn.cli._serve import serve
 from finwarn.exceptions import FinwarnError
 
 app = typer.Typer(
@@ -661,6 +663,7 @@ grade_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(grade_app, name="grade")
+app.command("serve")(serve)
 
 
 @grade_app.command("simulate")

@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 import finwarn
 from finwarn.service._audit import record, snapshot
 from finwarn.service._db import Database
 from finwarn.service._limits import BodyLimit
+from finwarn.service._scoring import ModelCache
 from finwarn.service._security import LoginLimiter, hash_password
 from finwarn.service._settings import Settings
 from finwarn.service._tables import User
+from finwarn.service.dashboard import STATIC_URL, static_files
+from finwarn.service.dashboard import router as dashboard_router
 from finwarn.service.routers import ROUTERS
 
 __all__ = ["API_PREFIX", "create_app", "ensure_admin"]
@@ -37,6 +45,28 @@ def ensure_admin(db: Database, username: str, password: str) -> bool:
         record(session, None, "create", "user", user.id, after=snapshot(user))
     logger.info("created admin user %s", username)
     return True
+
+
+def _json_safe(value: Any) -> Any:
+    """``value`` with non-finite floats as text (JSON has no NaN or Infinity)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(item) for item in value]
+    return value
+
+
+async def _validation_error(request: Request, error: Exception) -> JSONResponse:
+    """FastAPI's 422 answer, also when the refused input holds NaN or Infinity.
+
+    The default handler echoes the input and fails to encode a non-finite number,
+    which would turn a client's mistake into a server error.
+    """
+    assert isinstance(error, RequestValidationError)
+    detail = _json_safe(jsonable_encoder(error.errors()))
+    return JSONResponse(status_code=422, content={"detail": detail})
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -75,8 +105,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.login_limiter = LoginLimiter(settings.login_attempts, settings.login_window_seconds)
     # one worker: training and reports queue behind each other instead of starving scoring
     app.state.jobs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="finwarn-job")
+    app.state.models = ModelCache()
+    app.add_exception_handler(RequestValidationError, _validation_error)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
+    app.include_router(dashboard_router)
+    app.mount(STATIC_URL, static_files(), name="static")
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

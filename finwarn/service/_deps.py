@@ -7,7 +7,7 @@ Routers declare what they need with the ``Annotated`` aliases below, e.g.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -41,7 +41,8 @@ PORTFOLIO_NOT_FOUND = "Portfolio not found"
 SESSION_COOKIE = "finwarn_session"
 
 
-def _settings(request: Request) -> Settings:
+# Dependencies that do no I/O are ``async``: a sync one costs a hop to the thread pool.
+async def _settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
@@ -105,10 +106,10 @@ def _current_user(request: Request, session: SessionDep, settings: SettingsDep) 
 CurrentUser = Annotated[User, Depends(_current_user)]
 
 
-def require(permission: str) -> Callable[[User], User]:
+def require(permission: str) -> Callable[[User], Awaitable[User]]:
     """A dependency that lets through only users whose role holds ``permission``."""
 
-    def check(user: CurrentUser) -> User:
+    async def check(user: CurrentUser) -> User:
         if not role_can(user.role, permission):
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN,

@@ -8,6 +8,7 @@ its own new database. Without it the PostgreSQL cases skip, except in CI, where 
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import threading
@@ -36,6 +37,12 @@ with warnings.catch_warnings():
 POSTGRES_ENV = "FINWARN_TEST_POSTGRES_URL"
 SECRET = "test-secret-" + "x" * 40
 PASSWORD = "a long test password"
+
+
+@functools.cache
+def password_hash() -> str:
+    """The argon2 hash of :data:`PASSWORD`, computed once (hashing costs ~0.1-0.3 s)."""
+    return hash_password(PASSWORD)
 
 
 def _postgres_database() -> Iterator[str]:
@@ -102,7 +109,7 @@ class World:
         """A new user with a session token stored under ``name``."""
         token = new_token()
         with self.db.session() as session:
-            user = User(username=name, password_hash=hash_password(PASSWORD), role=role)
+            user = User(username=name, password_hash=password_hash(), role=role)
             session.add(user)
             session.flush()
             if grant and self.own is not None:

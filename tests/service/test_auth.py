@@ -146,3 +146,23 @@ def test_secret_is_used(tmp_path, sqlite_url):
     with TestClient(create_app(other)) as client:
         me = client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
     assert me.status_code == 401
+
+
+@pytest.mark.parametrize("change", [{"role": "viewer"}, {"active": False}])
+def test_admin_cannot_lock_themselves_out(client, world, change):
+    admin_id = world.users["admin"].id
+    answer = client.patch(f"/api/v1/users/{admin_id}", json=change, headers=world.headers("admin"))
+    assert answer.status_code == 409
+    assert answer.json() == {
+        "detail": "You cannot demote or deactivate yourself; ask another admin."
+    }
+
+
+def test_validation_error_with_non_finite_input_is_a_422(client, world):
+    answer = client.post(
+        "/api/v1/scores/single",
+        content=b'{"values": {"total_assets": NaN}, "reasons": Infinity}',
+        headers={**world.headers("analyst"), "content-type": "application/json"},
+    )
+    assert answer.status_code == 422
+    assert answer.json()["detail"][0]["input"] == "inf"

@@ -14,6 +14,7 @@ from finwarn.service._deps import CurrentUser, SessionDep, SettingsDep, portfoli
 from finwarn.service._security import keyed_digest, new_token, verify_password
 from finwarn.service._settings import Settings
 from finwarn.service._tables import SessionToken, User
+from finwarn.service.routers._params import NO_NUL
 
 __all__ = ["BAD_LOGIN", "login_user", "router"]
 
@@ -23,7 +24,7 @@ BAD_LOGIN = "Incorrect username or password"
 
 
 class LoginRequest(BaseModel):
-    username: str = Field(min_length=1, max_length=64)
+    username: str = Field(min_length=1, max_length=64, pattern=NO_NUL)
     password: str = Field(min_length=1, max_length=256)
 
 

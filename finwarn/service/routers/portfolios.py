@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from finwarn.service._audit import record, snapshot
 from finwarn.service._deps import CurrentUser, SessionDep, get_portfolio, portfolio_ids, require
 from finwarn.service._tables import Firm, Grant, Portfolio, User
+from finwarn.service.routers._params import NO_NUL, PathId
 from finwarn.service.routers.users import grant
 
 __all__ = ["router"]
@@ -21,7 +22,7 @@ Admin = Annotated[User, Depends(require("users"))]
 
 
 class PortfolioCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=100)
+    name: str = Field(min_length=1, max_length=100, pattern=NO_NUL)
 
 
 class PortfolioOut(BaseModel):
@@ -61,7 +62,9 @@ def create_portfolio(body: PortfolioCreate, admin: Admin, session: SessionDep) -
 
 
 @router.put("/{portfolio_id}/grants/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
-def grant_portfolio(portfolio_id: int, user_id: int, admin: Admin, session: SessionDep) -> None:
+def grant_portfolio(
+    portfolio_id: PathId, user_id: PathId, admin: Admin, session: SessionDep
+) -> None:
     """Let a user see this portfolio's firms."""
     get_portfolio(session, admin, portfolio_id)
     if session.get(User, user_id) is None:
@@ -73,7 +76,9 @@ def grant_portfolio(portfolio_id: int, user_id: int, admin: Admin, session: Sess
 
 
 @router.delete("/{portfolio_id}/grants/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
-def revoke_portfolio(portfolio_id: int, user_id: int, admin: Admin, session: SessionDep) -> None:
+def revoke_portfolio(
+    portfolio_id: PathId, user_id: PathId, admin: Admin, session: SessionDep
+) -> None:
     """Stop a user seeing this portfolio's firms."""
     get_portfolio(session, admin, portfolio_id)
     found = session.scalar(

@@ -13,6 +13,7 @@ from finwarn.service._audit import record, snapshot
 from finwarn.service._deps import SessionDep, SettingsDep, require
 from finwarn.service._security import hash_password, keyed_digest, new_api_key
 from finwarn.service._tables import ApiKey, Grant, User
+from finwarn.service.routers._params import NO_NUL, PathId
 
 __all__ = ["MIN_PASSWORD_LENGTH", "router"]
 
@@ -20,6 +21,7 @@ router = APIRouter(prefix="/users", tags=["users"])
 Admin = Annotated[User, Depends(require("users"))]
 
 MIN_PASSWORD_LENGTH = 12
+SELF_LOCKOUT = "You cannot demote or deactivate yourself; ask another admin."
 Role = Literal["viewer", "analyst", "approver", "admin"]
 
 
@@ -45,7 +47,7 @@ class UserOut(BaseModel):
 
 
 class ApiKeyCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=100)
+    name: str = Field(min_length=1, max_length=100, pattern=NO_NUL)
 
 
 class ApiKeyOut(BaseModel):
@@ -98,9 +100,16 @@ def create_user(body: UserCreate, admin: Admin, session: SessionDep) -> UserOut:
 
 
 @router.patch("/{user_id}", response_model=UserOut)
-def update_user(user_id: int, body: UserUpdate, admin: Admin, session: SessionDep) -> UserOut:
-    """Change a user's role, deactivate them, or set a new password."""
+def update_user(user_id: PathId, body: UserUpdate, admin: Admin, session: SessionDep) -> UserOut:
+    """Change a user's role, deactivate them, or set a new password.
+
+    Admins cannot demote or deactivate themselves, so the service always keeps an admin.
+    """
     user = _user(session, user_id)
+    if user.id == admin.id and (
+        (body.role is not None and body.role != "admin") or body.active is False
+    ):
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=SELF_LOCKOUT)
     before = snapshot(user)
     if body.role is not None:
         user.role = body.role
@@ -117,7 +126,7 @@ def update_user(user_id: int, body: UserUpdate, admin: Admin, session: SessionDe
 
 
 @router.get("/{user_id}/api-keys", response_model=list[ApiKeyOut])
-def list_api_keys(user_id: int, admin: Admin, session: SessionDep) -> list[ApiKeyOut]:
+def list_api_keys(user_id: PathId, admin: Admin, session: SessionDep) -> list[ApiKeyOut]:
     """A user's API keys (without the keys themselves)."""
     _user(session, user_id)
     keys = session.scalars(select(ApiKey).where(ApiKey.user_id == user_id).order_by(ApiKey.id))
@@ -128,7 +137,7 @@ def list_api_keys(user_id: int, admin: Admin, session: SessionDep) -> list[ApiKe
     "/{user_id}/api-keys", response_model=ApiKeyCreated, status_code=status.HTTP_201_CREATED
 )
 def create_api_key(
-    user_id: int, body: ApiKeyCreate, admin: Admin, session: SessionDep, settings: SettingsDep
+    user_id: PathId, body: ApiKeyCreate, admin: Admin, session: SessionDep, settings: SettingsDep
 ) -> ApiKeyCreated:
     """A new API key acting as this user; send it as the ``X-API-Key`` header."""
     _user(session, user_id)
@@ -146,7 +155,7 @@ def create_api_key(
 
 
 @router.delete("/api-keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
-def revoke_api_key(key_id: int, admin: Admin, session: SessionDep) -> None:
+def revoke_api_key(key_id: PathId, admin: Admin, session: SessionDep) -> None:
     """Revoke an API key; it stops working at once."""
     api_key = session.get(ApiKey, key_id)
     if api_key is None:
