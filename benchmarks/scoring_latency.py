@@ -42,10 +42,26 @@ def _latencies(model, rows: list[pd.DataFrame], calls: int) -> np.ndarray:
     return out * 1000.0
 
 
+def _load_note(before: tuple[float, ...], after: tuple[float, ...]) -> str:
+    """Say how busy the machine was: other processes slow the tail (p99, max) most."""
+    note = (
+        f"Load average (1 minute): {before[0]:.2f} when the script started, {after[0]:.2f} "
+        f"when it ended (this script itself adds about 1), on {os.cpu_count()} cores"
+    )
+    # more than half a core used by other processes, before or during the runs
+    if before[0] > 0.5 or after[0] - 1.0 > 0.5:
+        return note + (
+            ". Other processes were using the machine, so the figures, above all p99 and "
+            "max, are slower than on an idle machine."
+        )
+    return note + "."
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=2000)
     args = parser.parse_args(argv)
+    load_before = os.getloadavg()
     from threadpoolctl import threadpool_limits
 
     from finwarn.data import find_shared_data, load_polish
@@ -83,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
                 }
             )
             print(table[-1], flush=True)
+    load_after = os.getloadavg()
     lines = [
         "# Scoring one firm in process",
         "",
@@ -95,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.calls:,} calls over 200 different firms after 50 warm-up calls, one "
         "thread; no HTTP, database or explanation. The last column scores 1,000 firms "
         "in one call.",
+        "",
+        _load_note(load_before, load_after),
         "",
         markdown_table(pd.DataFrame(table)),
         "",

@@ -19,6 +19,7 @@ from sklearn.utils.validation import (
 )
 
 from finwarn._text import preview
+from finwarn._validation import is_valid_float_array
 
 __all__ = ["Imputer"]
 
@@ -153,9 +154,12 @@ class Imputer(TransformerMixin, BaseEstimator):
             when ``add_indicator`` is true.
         """
         check_is_fitted(self)
-        X = validate_data(
-            self, X, ensure_all_finite="allow-nan", dtype=np.float64, copy=True, reset=False
-        )
+        if is_valid_float_array(self, X, allow_nan=True):
+            X = X.copy(order="K")
+        else:
+            X = validate_data(
+                self, X, ensure_all_finite="allow-nan", dtype=np.float64, copy=True, reset=False
+            )
         missing = np.isnan(X)
         rows, cols = np.nonzero(missing)
         fill = self.statistics_[cols]

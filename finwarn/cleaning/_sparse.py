@@ -11,6 +11,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.feature_selection import SelectorMixin
 from sklearn.utils._param_validation import Interval
+from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import (
     _check_feature_names_in,
     check_array,
@@ -123,6 +124,35 @@ class DropSparseColumns(SelectorMixin, BaseEstimator):
                 preview(list(self.dropped_)),
             )
         return self
+
+    def transform(self, X):
+        """Keep the columns chosen in ``fit``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features_in_)
+            Indicators; NaN marks a missing value.
+
+        Returns
+        -------
+        X_kept : ndarray of shape (n_samples, n_kept_features)
+            The kept columns (a DataFrame with ``set_output(transform="pandas")``).
+        """
+        check_is_fitted(self)
+        # A frame of float64 columns named as in fit, the usual input when one firm is
+        # scored, needs no conversion: scikit-learn's check of a DataFrame costs about
+        # 0.5 ms a call, a third of scoring one firm with a linear model. Any other
+        # input, or pandas output (set_output), takes scikit-learn's way.
+        if (
+            isinstance(X, pd.DataFrame)
+            and len(X) > 0
+            and hasattr(self, "feature_names_in_")
+            and X.columns.tolist() == self.feature_names_in_.tolist()
+            and set(X.dtypes.tolist()) == {np.dtype(np.float64)}
+            and _get_output_config("transform", estimator=self)["dense"] == "default"
+        ):
+            return X.to_numpy()[:, self._support]
+        return super().transform(X)
 
     def _get_support_mask(self) -> np.ndarray:
         check_is_fitted(self)

@@ -11,6 +11,8 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from finwarn._validation import is_valid_float_array
+
 __all__ = ["Winsorizer"]
 
 
@@ -109,7 +111,8 @@ class Winsorizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             The clipped indicators.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, ensure_all_finite="allow-nan", dtype=np.float64, reset=False)
+        if not is_valid_float_array(self, X, allow_nan=True):
+            X = validate_data(self, X, ensure_all_finite="allow-nan", dtype=np.float64, reset=False)
         return np.clip(X, self.lower_bounds_, self.upper_bounds_)
 
     def __sklearn_tags__(self):

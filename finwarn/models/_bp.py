@@ -25,6 +25,8 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from finwarn._validation import is_valid_float_array
+
 __all__ = ["BPNetClassifier"]
 
 logger = logging.getLogger(__name__)
@@ -169,13 +171,15 @@ class _BaseBPNet(ClassifierMixin, BaseEstimator):
     def _mean_output_proba(self, X) -> np.ndarray:
         """Output probabilities of ``X``, averaged over the trained networks."""
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        if not is_valid_float_array(self, X, allow_nan=False):
+            X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         torch = _import_torch(type(self).__name__)
         inputs = torch.from_numpy(np.array(X, dtype=np.float32, copy=True))
         proba = np.zeros((X.shape[0], self._n_outputs()))
         with _torch_threads(torch, self.n_threads), torch.inference_mode():
             for module in self.modules_:
-                module.eval()
+                if module.training:  # eval() walks every layer: 15 us of a 0.1 ms call
+                    module.eval()
                 proba += self._output_proba(torch, module(inputs).double())
         return proba / len(self.modules_)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -77,3 +79,101 @@ def test_unknown_method_is_rejected():
         ValueError, match=r"The 'method' parameter of IndicatorScaler must be a str among"
     ):
         IndicatorScaler(method="zscore").fit(np.ones((3, 1)))
+
+
+def _quantile_data(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Training and new data with ties, missing values and values out of range."""
+    rng = np.random.default_rng(seed)
+    train = np.column_stack(
+        [
+            rng.lognormal(size=300),  # heavy tail
+            rng.integers(0, 4, size=300).astype(float),  # many ties: repeated quantiles
+            np.where(rng.random(300) < 0.3, np.nan, rng.normal(size=300)),  # missing
+            np.r_[np.zeros(290), rng.normal(size=10)],  # a spike at 0
+            np.full(300, 2.5),  # constant
+        ]
+    )
+    new = np.vstack(
+        [
+            rng.normal(scale=3.0, size=(200, 5)),  # beyond the training range
+            train[rng.integers(0, 300, size=200)],  # exactly on training values
+            np.nanmin(train, axis=0) - 1e-8,  # just outside the range
+            np.nanmax(train, axis=0) + 1e-8,
+            np.nanmin(train, axis=0),  # on the bounds
+            np.nanmax(train, axis=0),
+        ]
+    )
+    new[rng.random(new.shape) < 0.1] = NAN
+    return train, new
+
+
+@pytest.mark.parametrize("distribution", ["normal", "uniform"])
+@pytest.mark.parametrize("n_quantiles", [1000, 7])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_quantile_transform_equals_scikit_learn(distribution, n_quantiles, seed):
+    train, new = _quantile_data(seed)
+    scaler = IndicatorScaler(
+        method="quantile",
+        output_distribution=distribution,
+        n_quantiles=n_quantiles,
+        random_state=0,
+    ).fit(train)
+    assert scaler._quantile_map is not None  # the vectorised transform runs
+    expected = scaler.scaler_.transform(new)
+    np.testing.assert_allclose(scaler.transform(new), expected, rtol=0, atol=1e-12)
+    one_by_one = np.vstack([scaler.transform(row[np.newaxis]) for row in new[:50]])
+    np.testing.assert_allclose(one_by_one, expected[:50], rtol=0, atol=1e-12)
+    assert np.array_equal(np.isnan(scaler.transform(new)), np.isnan(new))
+
+
+def test_quantile_transform_of_a_single_training_row():
+    scaler = IndicatorScaler(method="quantile").fit(np.array([[1.0, 2.0]]))
+    new = np.array([[0.0, 2.0], [1.0, 3.0], [NAN, 2.0]])
+    np.testing.assert_allclose(scaler.transform(new), scaler.scaler_.transform(new), atol=1e-12)
+
+
+def test_quantile_transform_of_an_empty_training_column_is_scikit_learns():
+    train = np.column_stack([np.arange(10.0), np.full(10, NAN)])
+    with pytest.warns(RuntimeWarning, match="All-NaN slice encountered"):
+        scaler = IndicatorScaler(method="quantile").fit(train)
+    assert scaler._quantile_map is None  # NaN quantiles: scikit-learn's own transform
+    new = np.array([[3.0, 1.0], [NAN, NAN]])
+    np.testing.assert_array_equal(scaler.transform(new), scaler.scaler_.transform(new))
+
+
+def test_quantile_scaler_survives_pickling_without_its_lookup_table():
+    train, new = _quantile_data(0)
+    scaler = IndicatorScaler(method="quantile", random_state=0).fit(train)
+    state = scaler.__getstate__()
+    assert "_quantile_map" not in state
+    assert "_quantile_map" in vars(scaler)
+    loaded = pickle.loads(pickle.dumps(scaler))
+    np.testing.assert_array_equal(loaded.transform(new), scaler.transform(new))
+
+
+def test_quantile_scaler_pickled_before_the_lookup_table_still_loads():
+    train, new = _quantile_data(0)
+    scaler = IndicatorScaler(method="quantile", random_state=0).fit(train)
+    old = IndicatorScaler.__new__(IndicatorScaler)
+    old.__dict__.update({k: v for k, v in vars(scaler).items() if k != "_quantile_map"})
+    loaded = pickle.loads(pickle.dumps(old))
+    np.testing.assert_allclose(loaded.transform(new), scaler.scaler_.transform(new), atol=1e-12)
+
+
+def test_quantile_transform_refuses_the_wrong_number_of_columns():
+    scaler = IndicatorScaler(method="quantile").fit(np.ones((5, 3)))
+    with pytest.raises(ValueError, match="X has 2 features, but IndicatorScaler is expecting 3"):
+        scaler.transform(np.ones((1, 2)))
+
+
+def test_quantile_transform_refuses_infinite_values():
+    scaler = IndicatorScaler(method="quantile").fit(np.ones((5, 1)))
+    with pytest.raises(ValueError, match="Input X contains infinity"):
+        scaler.transform(np.array([[np.inf]]))
+
+
+def test_quantile_transform_checks_column_names():
+    X = pd.DataFrame({"roa": [1.0, 2.0, 3.0], "leverage": [0.5, 0.1, 0.9]})
+    scaler = IndicatorScaler(method="quantile").fit(X)
+    with pytest.raises(ValueError, match="Feature names must be in the same order as they were"):
+        scaler.transform(X[["leverage", "roa"]])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import sparse
 
 from finwarn.cleaning import DropSparseColumns, sparse_rows
 
@@ -65,6 +66,45 @@ def test_drop_sparse_columns_array_names():
     drop = DropSparseColumns(max_missing=0.3).fit(_frame().to_numpy())
     assert list(drop.get_feature_names_out()) == ["x0", "x1"]
     assert list(drop.dropped_) == ["x2", "x3"]
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        _frame(),
+        _frame().astype({"a": "int64"}),  # other dtypes: scikit-learn's check converts them
+        _frame().astype("Float64"),
+        _frame().iloc[[1]],  # one firm
+    ],
+)
+def test_drop_sparse_columns_frame_gives_the_array_result(frame):
+    drop = DropSparseColumns(max_missing=0.3).fit(_frame())
+    out = drop.transform(frame)
+    assert isinstance(out, np.ndarray)
+    assert out.dtype == np.float64
+    np.testing.assert_array_equal(out, frame.to_numpy(dtype=float)[:, :2])
+    out[:] = 99.0  # the result is a copy, not a view of the caller's frame
+    assert not (frame.to_numpy(dtype=float) == 99.0).any()
+
+
+def test_drop_sparse_columns_keeps_a_sparse_frame_sparse():
+    drop = DropSparseColumns(max_missing=0.3).fit(_frame())
+    frame = _frame().fillna(0.0).astype(pd.SparseDtype("float64", 0.0))
+    out = drop.transform(frame)
+    assert sparse.issparse(out)
+    np.testing.assert_array_equal(out.toarray(), frame.sparse.to_dense().to_numpy()[:, :2])
+
+
+def test_drop_sparse_columns_refuses_columns_in_another_order():
+    drop = DropSparseColumns().fit(_frame())
+    with pytest.raises(ValueError, match="Feature names must be in the same order as they were"):
+        drop.transform(_frame()[["b", "a", "c", "d"]])
+
+
+def test_drop_sparse_columns_refuses_renamed_columns():
+    drop = DropSparseColumns().fit(_frame())
+    with pytest.raises(ValueError, match="Feature names seen at fit time, yet now missing:\n- a"):
+        drop.transform(_frame().rename(columns={"a": "z"}))
 
 
 def test_drop_sparse_columns_refuses_to_drop_every_column():

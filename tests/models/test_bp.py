@@ -323,6 +323,23 @@ def test_nan_input_is_rejected_with_a_pointer_to_cleaning():
         BPNetClassifier(**SMALL).fit(X, y)
 
 
+def test_nan_input_to_predict_is_rejected():
+    X, y = _data()
+    net = BPNetClassifier(random_state=0, **SMALL).fit(X, y)
+    X[0, 0] = np.nan
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        net.predict_proba(X)
+
+
+def test_prediction_switches_a_network_left_in_training_mode_to_evaluation():
+    X, y = _data()
+    net = BPNetClassifier(random_state=0, **{**SMALL, "dropout": 0.5}).fit(X, y)
+    expected = net.predict_proba(X)
+    net.module_.train()  # dropout on: predictions would vary
+    np.testing.assert_array_equal(net.predict_proba(X), expected)
+    assert not net.module_.training
+
+
 def test_diverging_training_is_reported():
     X, y = _data()
     with pytest.raises(

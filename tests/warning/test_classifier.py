@@ -76,6 +76,24 @@ def test_dataframes_keep_feature_names(data):
     assert list(model.feature_names_in_) == list(frame.columns)
 
 
+def test_platt_calibration_is_the_calibrators_predict_proba(data):
+    X, y = data
+    model = WarningClassifier(LogisticRegression(), random_state=0).fit(X, y)
+    score = model.score_raw(X)
+    clipped = np.clip(score, 1e-6, 1 - 1e-6)
+    logit = np.log(clipped / (1 - clipped)).reshape(-1, 1)
+    expected = model.calibrator_.predict_proba(logit)[:, 1]
+    np.testing.assert_allclose(model.predict_proba(X)[:, 1], expected, rtol=0, atol=1e-15)
+
+
+def test_dataframe_with_renamed_columns_is_refused(data):
+    X, y = data
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    model = WarningClassifier(LogisticRegression(), random_state=0).fit(frame, y)
+    with pytest.raises(ValueError, match="Feature names seen at fit time, yet now missing"):
+        model.predict_proba(frame.rename(columns={"f0": "other"}))
+
+
 def test_more_than_two_classes_is_refused():
     X = np.random.default_rng(0).normal(size=(30, 2))
     with pytest.raises(
