@@ -50,15 +50,17 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _start_server(data_dir: Path, port: int, log: Path, model: str) -> subprocess.Popen:
+def _start_server(
+    data_dir: Path, port: int, log: Path, model: str, workers: int = 1, secret: str | None = None
+) -> subprocess.Popen:
     env = {
         **os.environ,
-        "FINWARN_SECRET_KEY": os.urandom(32).hex(),
+        "FINWARN_SECRET_KEY": secret or os.urandom(32).hex(),
         "FINWARN_ADMIN_PASSWORD": PASSWORD,
     }
     command = [
         sys.executable, "-m", "finwarn", "serve", "--demo", "--demo-model", model,
-        "--data-dir", str(data_dir), "--port", str(port),
+        "--data-dir", str(data_dir), "--port", str(port), "--workers", str(workers),
     ]  # fmt: skip
     return subprocess.Popen(command, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
 
@@ -77,23 +79,27 @@ def _wait(url: str, process: subprocess.Popen, log: Path, timeout: float = 900) 
     raise RuntimeError(f"the server did not answer within {timeout:.0f} s")
 
 
-def _prepare(url: str) -> tuple[str, dict]:
-    """An analyst's API key and one demo record to score."""
+def _prepare(url: str, run: int) -> tuple[str, dict]:
+    """A new analyst's API key and one demo record to score."""
     client = httpx.Client(base_url=f"{url}/api/v1", timeout=60)
     token = client.post("/auth/login", json={"username": "admin", "password": PASSWORD})
     token.raise_for_status()
     client.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
     user = client.post(
-        "/users", json={"username": "scorer", "password": PASSWORD, "role": "analyst"}
+        "/users", json={"username": f"scorer{run}", "password": PASSWORD, "role": "analyst"}
     )
     user.raise_for_status()
     key = client.post(f"/users/{user.json()['id']}/api-keys", json={"name": "benchmark"})
     key.raise_for_status()
+    demo = client.get("/portfolios").json()[0]["id"]
+    client.put(f"/portfolios/{demo}/grants/{user.json()['id']}").raise_for_status()
     firm = client.get("/firms", params={"limit": 1}).json()
     firm = firm["items"][0] if isinstance(firm, dict) else firm[0]
     periods = client.get(f"/firms/{firm['id']}/periods").json()
-    latest = periods[-1] if isinstance(periods, list) else periods["items"][-1]
-    record = {"values": latest["values"], "industry": firm.get("industry")}
+    periods = periods if isinstance(periods, list) else periods["items"]
+    record = {"values": periods[-1]["values"], "industry": firm.get("industry")}
+    if len(periods) > 1:  # the growth indicators need the previous period
+        record["previous"] = periods[-2]["values"]
     return key.json()["key"], record
 
 
@@ -134,15 +140,17 @@ def _wrk(url: str, key: str, body: str, connections: int, duration: int) -> dict
 
 def _table(rows: list[dict]) -> str:
     lines = [
-        "| reasons | connections | requests | requests/s | p50 ms | p90 ms | p99 ms | errors |",
-        "|---|---|---|---|---|---|---|---|",
+        "| workers | reasons | connections | requests | requests/s | p50 ms | p90 ms | p99 ms "
+        "| errors |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         errors = f"{r['non_2xx']} non-2xx"
         if r["socket_errors"]:
             errors += f"; socket: {r['socket_errors']}"
         lines.append(
-            f"| {'yes' if r['reasons'] else 'no'} | {r['connections']} | {r['requests']:,} | "
+            f"| {r['workers']} | {'yes' if r['reasons'] else 'no'} | {r['connections']} | "
+            f"{r['requests']:,} | "
             f"{r['rps']:,.0f} | {r['p50']:.2f} | {r['p90']:.2f} | {r['p99']:.2f} | {errors} |"
         )
     return "\n".join(lines)
@@ -152,6 +160,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=20, help="seconds per load level")
     parser.add_argument("--connections", default="1,4,16", help="concurrent connections")
+    parser.add_argument("--workers", default="1,2", help="server processes to compare")
+    parser.add_argument(
+        "--reasons-duration", type=int, default=10, help="seconds per load level with reasons"
+    )
     parser.add_argument("--model", default="bp", help="the demo's model (default: bp)")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
@@ -159,34 +171,38 @@ def main(argv: list[str] | None = None) -> int:
         print("wrk not found: apt-get install wrk", file=sys.stderr)
         return 2
     levels = [int(c) for c in args.connections.split(",")]
+    rows = []
+    secret = os.urandom(32).hex()
     with tempfile.TemporaryDirectory() as tmp:
-        port = _free_port()
-        url = f"http://127.0.0.1:{port}"
-        log = Path(tmp) / "server.log"
-        started = time.monotonic()
-        server = _start_server(Path(tmp) / "data", port, log, args.model)
-        try:
-            _wait(url, server, log)
-            seeded = time.monotonic() - started
-            print(f"server ready in {seeded:.0f} s (demo seeded)")
-            key, record = _prepare(url)
-            rows = []
-            for reasons in (False, True):
-                body = json.dumps({**record, "reasons": reasons})
-                _wrk(url, key, body, 2, 3)  # warm-up
-                for connections in levels:
-                    result = _wrk(url, key, body, connections, args.duration)
-                    result["reasons"] = reasons
-                    print(result)
-                    rows.append(result)
-            load = os.getloadavg()
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+        for workers in (int(w) for w in args.workers.split(",")):
+            port = _free_port()
+            url = f"http://127.0.0.1:{port}"
+            log = Path(tmp) / f"server-{workers}.log"
+            started = time.monotonic()
+            # the same data folder each time: the demo is seeded by the first start only
+            server = _start_server(Path(tmp) / "data", port, log, args.model, workers, secret)
+            try:
+                _wait(url, server, log)
+                print(f"{workers} worker(s) ready in {time.monotonic() - started:.0f} s")
+                key, record = _prepare(url, workers)
+                for reasons in (False, True):
+                    body = json.dumps({**record, "reasons": reasons})
+                    _wrk(url, key, body, 2 * workers, 3)  # warm-up (loads the model)
+                    duration = args.reasons_duration if reasons else args.duration
+                    for connections in levels:
+                        result = _wrk(url, key, body, connections, duration)
+                        result |= {"reasons": reasons, "workers": workers}
+                        print(result)
+                        rows.append(result)
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
+    load = os.getloadavg()
     best = [r for r in rows if not r["reasons"]]
     met = [r for r in best if r["rps"] >= 500 and r["p99"] <= 10 and r["non_2xx"] == 0]
     verdict = (
-        "met at " + ", ".join(f"{r['connections']} connections" for r in met)
+        "met with "
+        + ", ".join(f"{r['workers']} worker(s) at {r['connections']} connections" for r in met)
         if met
         else "not met at any load level measured"
     )
@@ -196,11 +212,12 @@ Generated by `benchmarks/api.py` on {datetime.now(UTC):%Y-%m-%d}; do not edit by
 Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()};
 load average after the run {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} (1 / 5 / 15 min).
 
-Protocol: `finwarn serve --demo` (one uvicorn process, SQLite) on 127.0.0.1 with the demo
-portfolio's `{args.model}` model active; an analyst's API key (`X-API-Key`, checked against
-the database on every request); the body is one demo firm's latest period
-(`POST /api/v1/scores/single`). `wrk` (one thread) keeps N connections busy for
-{args.duration} s per row after a 3 s warm-up; client and server share the 2 cores.
+Protocol: `finwarn serve --demo --workers W` (uvicorn with W processes, SQLite) on
+127.0.0.1 with the demo portfolio's `{args.model}` model active; an analyst's API key
+(`X-API-Key`, checked against the database on every request); the body is one demo
+firm's latest period with its previous one (`POST /api/v1/scores/single`). `wrk` (one
+thread) keeps N connections busy for {args.duration} s per row ({args.reasons_duration} s
+with reasons) after a 3 s warm-up; client and server share the 2 cores.
 
 {_table(rows)}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -50,6 +51,16 @@ def serve(
             "default: finwarn's default model, bp).",
         ),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            help="Server processes. More use more cores for scoring; each keeps its own "
+            "login rate limit, model cache and background-job queue.",
+        ),
+    ] = 1,
     dev: Annotated[
         bool,
         typer.Option(
@@ -110,8 +121,10 @@ def serve(
         fail_interrupted(db)
         if demo:
             with console.status("loading the demo (simulated data, training, scoring)"):
-                options = {} if demo_model is None else {"model": demo_model}
-                seed = seed_demo(db, settings, settings.admin_username, **options)
+                if demo_model is None:
+                    seed = seed_demo(db, settings, settings.admin_username)
+                else:
+                    seed = seed_demo(db, settings, settings.admin_username, model=demo_model)
             if seed.changed:
                 console.print(
                     f"[bold]SIMULATED demo[/bold] loaded into portfolio 'demo': "
@@ -128,4 +141,18 @@ def serve(
     out_console.print(f"API docs:  {base}/docs  (OpenAPI: {base}/openapi.json)")
     if settings.admin_password:
         out_console.print(f"Log in as '{settings.admin_username}' with FINWARN_ADMIN_PASSWORD.")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        return
+    # each worker process builds its app from the environment: hand it the same settings
+    # (in development mode too, so all workers share one generated secret)
+    for name, value in settings.model_dump(exclude_none=True).items():
+        os.environ[f"FINWARN_{name.upper()}"] = str(value)
+    uvicorn.run(
+        "finwarn.service:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+    )

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import Any
 
+from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -16,10 +17,12 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 import finwarn
+from finwarn.exceptions import FinwarnError
 from finwarn.service._audit import record, snapshot
 from finwarn.service._db import Database
+from finwarn.service._domain_errors import GovernanceError
 from finwarn.service._limits import BodyLimit
-from finwarn.service._scoring import ModelCache
+from finwarn.service._scoring import ModelCache, active_model
 from finwarn.service._security import LoginLimiter, hash_password
 from finwarn.service._settings import Settings
 from finwarn.service._tables import User
@@ -45,6 +48,18 @@ def ensure_admin(db: Database, username: str, password: str) -> bool:
         record(session, None, "create", "user", user.id, after=snapshot(user))
     logger.info("created admin user %s", username)
     return True
+
+
+def _preload_active_model(db: Database, cache: ModelCache) -> None:
+    """Load the active model now, so that the first request does not wait for it."""
+    with db.session() as session:
+        record = active_model(session)
+        if record is None:
+            return
+        try:
+            cache.get(record)
+        except (OSError, FinwarnError, GovernanceError) as error:
+            logger.warning("active model %s not loaded at start: %s", record.id, error)
 
 
 def _json_safe(value: Any) -> Any:
@@ -89,6 +104,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         db.migrate()
         if settings.admin_password:
             ensure_admin(db, settings.admin_username, settings.admin_password)
+        # Fewer request threads than anyio's 40: the work is CPU-bound under one GIL, and
+        # many threads contending for it serve fewer requests, each more slowly.
+        to_thread.current_default_thread_limiter().total_tokens = settings.threads
+        _preload_active_model(db, app.state.models)
         yield
         app.state.jobs.shutdown(wait=False, cancel_futures=True)
         db.dispose()

@@ -13,7 +13,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from finwarn.service._security import keyed_digest, role_can, split_api_key
 from finwarn.service._settings import Settings
@@ -67,7 +67,11 @@ def _aware(moment: datetime) -> datetime:
 def user_from_token(session: Session, settings: Settings, token: str) -> User | None:
     """The active user of a session token, or None (unknown or expired token)."""
     digest = keyed_digest(settings.secret, token)
-    found = session.scalar(select(SessionToken).where(SessionToken.digest == digest))
+    found = session.scalar(
+        select(SessionToken)
+        .options(joinedload(SessionToken.user))
+        .where(SessionToken.digest == digest)
+    )
     if found is None or _aware(found.expires_at) <= datetime.now(UTC):
         return None
     return found.user if found.user.active else None
@@ -77,7 +81,9 @@ def _user_from_api_key(session: Session, settings: Settings, key: str) -> User |
     prefix = split_api_key(key)
     if prefix is None:
         return None
-    found = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
+    found = session.scalar(
+        select(ApiKey).options(joinedload(ApiKey.user)).where(ApiKey.prefix == prefix)
+    )
     if found is None or found.revoked:
         return None
     if not hmac.compare_digest(found.digest, keyed_digest(settings.secret, key)):

@@ -55,6 +55,12 @@ class Settings(BaseSettings):
         default=5, gt=0, description="Failed logins allowed per user name and per client..."
     )
     login_window_seconds: float = Field(default=300.0, gt=0, description="...in this window.")
+    threads: int = Field(
+        default=4,
+        ge=1,
+        le=256,
+        description="Threads that run requests (database and scoring work) per process.",
+    )
     secure_cookies: bool = Field(
         default=False, description="Send the dashboard's cookie over HTTPS only."
     )
