@@ -507,7 +507,8 @@ def batch_score(
 
     Each firm's latest period is scored (every period with ``all_periods``), with
     :data:`N_REASONS` reasons and the model's input indicators; then
-    :func:`finwarn.service._alerting.raise_alerts` adds the alerts. Nothing is
+    :func:`finwarn.service._alerting.raise_alerts` adds the alerts of each firm's latest
+    scored period (past periods get scores, not alerts). Nothing is
     committed: the caller commits (with its audit event).
 
     Raises
@@ -589,7 +590,13 @@ def batch_score(
         found.created_at = now
         scores.append(found)
     session.flush()
-    alerts = raise_alerts(session, record, scores)
+    # Alerts are about each firm's present: scoring its past periods too (all_periods)
+    # fills in the history that migrations and trends read, without stale alerts about it.
+    latest: dict[int, Score] = {}
+    for scored in scores:
+        if scored.firm_id not in latest or scored.period > latest[scored.firm_id].period:
+            latest[scored.firm_id] = scored
+    alerts = raise_alerts(session, record, list(latest.values()))
     counts = warnings.frame["level"].value_counts()
     by_level = {level: int(counts.get(level, 0)) for level in levels}
     logger.info(

@@ -11,9 +11,10 @@ from finwarn.data import validate_frame
 from finwarn.service import _alerting
 from finwarn.service._domain_errors import InvalidRequestError
 from finwarn.service._scoring import N_REASONS, RecordFeatures
-from finwarn.service._tables import AuditEvent, Firm, Observation, Score
+from finwarn.service._tables import Alert, AuditEvent, Firm, Observation, Score
 from finwarn.workflow import FeatureSpec, build_features, known_columns
 from tests.service._data_plane import API, csv_bytes, panel, train_active, upload
+from tests.service._governance import add_rule
 
 REASON_KEYS = {
     "order",
@@ -98,12 +99,23 @@ def test_scoring_again_updates_instead_of_duplicating(client, world, scored):
 
 
 def test_all_periods(client, world, scored):
+    add_rule(world, "light or worse", "level", {"at_least": "light"})  # alerts past periods too
     answer = client.post(
         f"{API}/scores/batch", json={"all_periods": True}, headers=world.headers("analyst")
     )
     with world.db.session() as session:
         stored = len(session.scalars(select(Score)).all())
+        latest = {
+            firm_id: period
+            for firm_id, period in session.execute(
+                select(Score.firm_id, func.max(Score.period)).group_by(Score.firm_id)
+            )
+        }
+        alerted = session.execute(select(Alert.firm_id, Alert.period)).all()
     assert answer.json()["scored"] == stored > scored[1]["scored"]
+    # past periods get scores (history for migrations and trends), not stale alerts
+    assert alerted
+    assert all(period == latest[firm_id] for firm_id, period in alerted)
 
 
 @pytest.mark.parametrize("portfolio", ["foreign", "missing"])
