@@ -11,6 +11,7 @@ import csv
 import gzip
 import json
 import logging
+import zipfile
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -109,7 +110,16 @@ def read_raw(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFram
             )
     except DataValidationError:
         raise
-    except (OSError, ValueError, UnicodeError, json.JSONDecodeError, KeyError) as exc:
+    except (
+        OSError,
+        ValueError,
+        UnicodeError,
+        json.JSONDecodeError,
+        KeyError,
+        csv.Error,
+        zipfile.BadZipFile,
+        EOFError,  # a truncated gzip file
+    ) as exc:
         raise DataValidationError(
             f"{path}: could not be read as {suffix.lstrip('.').upper()} ({exc}). "
             "Check that the file is complete and of the type its name says."

@@ -99,3 +99,17 @@ def test_broken_arff(tmp_path):
     path.write_text("@relation x\n@attribute a numeric\n@data\n1,2,3\n")
     with pytest.raises(DataValidationError, match=r"bad\.arff: not a valid ARFF file"):
         read_raw(path)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "kind"),
+    [
+        ("broken.xlsx", b"PK\x03\x04 not really a workbook", "XLSX"),
+        ("cut.json.gz", gzip.compress(b'[{"entity": "A", "x": 1}]')[:20], "JSON.GZ"),
+    ],
+)
+def test_truncated_or_corrupt_binary_files_are_named(tmp_path, name, content, kind):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(DataValidationError, match=rf"{name}: could not be read as {kind} \("):
+        read_raw(path)

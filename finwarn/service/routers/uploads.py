@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import logging
 import re
 import shutil
 import tempfile
-import zipfile
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -149,13 +147,6 @@ def create_upload(
             if mapping_path is not None:
                 message = message.replace(str(mapping_path), mapping_path.name)
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=message) from None
-        except (csv.Error, zipfile.BadZipFile, EOFError) as error:
-            # reader errors the core does not translate (yet): the same kind of answer
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT,
-                detail=f"{name}: could not be read as {suffix.lstrip('.').upper()} ({error}). "
-                "Check that the file is complete and of the type its name says.",
-            ) from None
     try:
         upload, rows = ingest(
             session, portfolio=portfolio, user_id=user.id, loaded=loaded, filename=name
