@@ -106,3 +106,25 @@ def test_demo_is_seeded_for_the_admin(env, monkeypatch, tmp_path):
     assert "Dashboard: http://localhost:8000/" in result.stdout
     assert "Log in as 'admin' with FINWARN_ADMIN_PASSWORD." in result.stdout
     assert env[0]["host"] == "0.0.0.0"
+
+
+def test_several_workers_share_the_settings(env, monkeypatch, tmp_path):
+    """Each worker builds its app from the environment, with the CLI's settings and one
+    secret (also the one generated in development mode)."""
+    import os
+
+    runs: list[tuple] = []
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: runs.append((app, kwargs)))
+    environ = dict(os.environ)  # what serve exports stays out of the other tests
+    monkeypatch.setattr(os, "environ", environ)
+    data = tmp_path / "service-data"
+    result = runner.invoke(app, ["serve", "--dev", "--workers", "2", "--data-dir", str(data)])
+    assert result.exit_code == 0, result.output
+    [(target, options)] = runs
+    assert target == "finwarn.service:create_app"
+    assert options["factory"] is True and options["workers"] == 2
+    assert environ["FINWARN_DATA_DIR"] == str(data)
+    assert environ["FINWARN_DEV"] == "True"
+    assert len(environ["FINWARN_SECRET_KEY"]) >= 32
