@@ -34,6 +34,7 @@ from finwarn.indicators._ratio_sets import (
     describe_columns,
     load_ratio_set,
 )
+from finwarn.indicators._scalar import ScalarFormula, scalar_formula
 
 __all__ = [
     "DIMENSIONS",
@@ -47,6 +48,7 @@ __all__ = [
     "IndicatorResult",
     "RatioDefinition",
     "RatioSet",
+    "ScalarFormula",
     "assign_dimensions",
     "catalog_from_records",
     "compute_indicators",
@@ -55,4 +57,5 @@ __all__ = [
     "load_ratio_set",
     "parse_formula",
     "raw_item_ids",
+    "scalar_formula",
 ]
