@@ -166,3 +166,9 @@ def test_validation_error_with_non_finite_input_is_a_422(client, world):
     )
     assert answer.status_code == 422
     assert answer.json()["detail"][0]["input"] == "inf"
+
+
+def test_timestamps_read_back_with_their_zone(client, world):
+    """SQLite stores no zone; the API still answers in UTC with the zone named."""
+    users = client.get("/api/v1/users", headers=world.headers("admin")).json()
+    assert users and all(u["created_at"].endswith(("Z", "+00:00")) for u in users)
