@@ -23,9 +23,8 @@ from sqlalchemy.orm import Session
 
 from finwarn.service._audit import record, snapshot
 from finwarn.service._deps import portfolio_ids
-from finwarn.service._domain_errors import ConflictError, NotFoundError, PermissionDeniedError
+from finwarn.service._domain_errors import ConflictError, NotFoundError, need
 from finwarn.service._rule_params import levels, model_levels
-from finwarn.service._security import role_can
 from finwarn.service._tables import Alert, Firm, ModelRecord, Score, User
 
 __all__ = [
@@ -50,11 +49,6 @@ UNEXPLAINED = "unexplained"
 # --------------------------------------------------------------------------- permissions
 
 
-def _need(user: User, permission: str) -> None:
-    if not role_can(user.role, permission):
-        raise PermissionDeniedError.for_role(user.role, permission)
-
-
 # --------------------------------------------------------------------------- alerts
 
 
@@ -74,7 +68,7 @@ def list_alerts(
     A ``firm_id`` or ``portfolio_id`` outside the user's scope gives no alerts, exactly
     like one that does not exist.
     """
-    _need(user, "read")
+    need(user.role, "read")
     query = (
         select(Alert, Firm)
         .join(Firm, Firm.id == Alert.firm_id)
@@ -100,7 +94,7 @@ def get_alert(session: Session, user: User, alert_id: int) -> tuple[Alert, Firm]
     NotFoundError
         ``"Alert not found"``, for a missing alert and one of a firm out of scope.
     """
-    _need(user, "read")
+    need(user.role, "read")
     alert = session.get(Alert, alert_id)
     firm = session.get(Firm, alert.firm_id) if alert is not None else None
     if alert is None or firm is None or firm.portfolio_id not in portfolio_ids(session, user):
@@ -111,7 +105,7 @@ def get_alert(session: Session, user: User, alert_id: int) -> tuple[Alert, Firm]
 def _set_status(
     session: Session, user: User, alert_id: int, status: str, allowed: Iterable[str]
 ) -> Alert:
-    _need(user, "alerts")
+    need(user.role, "alerts")
     alert, _ = get_alert(session, user, alert_id)
     if alert.status == status:
         raise ConflictError(f"Alert {alert.id} is already {status}.")
@@ -310,7 +304,7 @@ def alert_summary(
     include_closed : bool, default False
         Count closed alerts too.
     """
-    _need(user, "read")
+    need(user.role, "read")
     scope = portfolio_ids(session, user)
     query = (
         select(Alert.level, Alert.status, Score.reasons)

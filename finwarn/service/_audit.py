@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import inspect
@@ -17,11 +17,7 @@ _SECRET_COLUMNS = {"password_hash", "digest"}
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
-        # SQLite gives back naive datetimes for the UTC columns: name the zone always, so
-        # the same moment reads the same before and after a change
-        return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
-    if isinstance(value, date):
+    if isinstance(value, date):  # datetimes too: the columns always hold UTC with its zone
         return value.isoformat()
     return value
 

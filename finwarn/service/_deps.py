@@ -15,7 +15,8 @@ from fastapi import Depends, HTTPException, Request, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from finwarn.service._security import keyed_digest, role_can, split_api_key
+from finwarn.service._domain_errors import PermissionDeniedError, as_http, need
+from finwarn.service._security import keyed_digest, split_api_key
 from finwarn.service._settings import Settings
 from finwarn.service._tables import ApiKey, Firm, Grant, Portfolio, SessionToken, User
 
@@ -27,6 +28,7 @@ __all__ = [
     "CurrentUser",
     "SessionDep",
     "SettingsDep",
+    "check_permission",
     "get_firm",
     "get_portfolio",
     "portfolio_ids",
@@ -59,11 +61,6 @@ def _session(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(_session)]
 
 
-def _aware(moment: datetime) -> datetime:
-    # SQLite returns naive datetimes for timezone-aware columns
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def user_from_token(session: Session, settings: Settings, token: str) -> User | None:
     """The active user of a session token, or None (unknown or expired token)."""
     digest = keyed_digest(settings.secret, token)
@@ -72,7 +69,7 @@ def user_from_token(session: Session, settings: Settings, token: str) -> User | 
         .options(joinedload(SessionToken.user))
         .where(SessionToken.digest == digest)
     )
-    if found is None or _aware(found.expires_at) <= datetime.now(UTC):
+    if found is None or found.expires_at <= datetime.now(UTC):
         return None
     return found.user if found.user.active else None
 
@@ -116,14 +113,18 @@ def require(permission: str) -> Callable[[User], Awaitable[User]]:
     """A dependency that lets through only users whose role holds ``permission``."""
 
     async def check(user: CurrentUser) -> User:
-        if not role_can(user.role, permission):
-            raise HTTPException(
-                status.HTTP_403_FORBIDDEN,
-                detail=f"The {user.role} role may not do this (it needs '{permission}').",
-            )
-        return user
+        return check_permission(user, permission)
 
     return check
+
+
+def check_permission(user: User, permission: str) -> User:
+    """``user``, if their role holds ``permission``; otherwise a 403 with the reason."""
+    try:
+        need(user.role, permission)
+    except PermissionDeniedError as error:
+        raise as_http(error) from None
+    return user
 
 
 def portfolio_ids(session: Session, user: User) -> list[int]:

@@ -21,6 +21,7 @@ from typing import ClassVar
 from fastapi import HTTPException
 
 from finwarn.exceptions import FinwarnError
+from finwarn.service._security import role_can
 
 __all__ = [
     "AlreadyDecidedError",
@@ -32,6 +33,7 @@ __all__ = [
     "SelfApprovalError",
     "StaleProposalError",
     "as_http",
+    "need",
 ]
 
 
@@ -89,3 +91,13 @@ class InvalidRequestError(GovernanceError, ValueError):
 def as_http(error: GovernanceError) -> HTTPException:
     """The HTTP answer for ``error``: its status code and its message as ``detail``."""
     return HTTPException(error.status_code, detail=error.detail)
+
+
+def need(role: str, permission: str) -> None:
+    """Raise :class:`PermissionDeniedError` unless ``role`` holds ``permission``.
+
+    The one permission check of the service: the API's ``require`` and the dashboard's
+    ``page_require`` dependencies and the governance functions all call it.
+    """
+    if not role_can(role, permission):
+        raise PermissionDeniedError.for_role(role, permission)

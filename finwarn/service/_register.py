@@ -44,11 +44,10 @@ from finwarn.service._domain_errors import (
     AlreadyDecidedError,
     InvalidRequestError,
     NotFoundError,
-    PermissionDeniedError,
     SelfApprovalError,
     StaleProposalError,
+    need,
 )
-from finwarn.service._security import role_can
 from finwarn.service._tables import Firm, RiskChange, RiskEntry, User, utcnow
 
 __all__ = [
@@ -83,17 +82,11 @@ STALE_PROPOSAL = "The entry changed since this proposal; propose again."
 _LIMITS = {"title": 200, "owner": 100, "description": 10_000}
 
 
-def _need(user: User, permission: str) -> None:
-    if not role_can(user.role, permission):
-        raise PermissionDeniedError.for_role(user.role, permission)
-
-
 def _stamp(moment: datetime | None) -> str | None:
-    """``updated_at`` as one comparable string (SQLite gives it back without time zone)."""
+    """``updated_at`` as one comparable string, in UTC."""
     if moment is None:
         return None
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).isoformat()
+    return moment.astimezone(UTC).isoformat()
 
 
 # --------------------------------------------------------------------------- reading
@@ -109,7 +102,7 @@ def list_entries(
     offset: int = 0,
 ) -> list[RiskEntry]:
     """The entries of firms in the user's portfolios, most recently changed first."""
-    _need(user, "read")
+    need(user.role, "read")
     query = (
         select(RiskEntry)
         .join(Firm, Firm.id == RiskEntry.firm_id)
@@ -136,7 +129,7 @@ def get_entry(session: Session, user: User, entry_id: int) -> RiskEntry:
     NotFoundError
         ``"Risk entry not found"`` for a missing entry and one out of scope alike.
     """
-    _need(user, "read")
+    need(user.role, "read")
     entry = session.get(RiskEntry, entry_id)
     if entry is None or not _in_scope(session, user, entry.firm_id):
         raise NotFoundError(ENTRY_NOT_FOUND)
@@ -154,7 +147,7 @@ def list_changes(
     offset: int = 0,
 ) -> list[RiskChange]:
     """The proposals about firms in the user's portfolios, newest first."""
-    _need(user, "read")
+    need(user.role, "read")
     query = (
         select(RiskChange)
         .join(Firm, Firm.id == RiskChange.firm_id)
@@ -178,7 +171,7 @@ def get_change(session: Session, user: User, change_id: int) -> RiskChange:
     NotFoundError
         ``"Risk change not found"`` for a missing change and one out of scope alike.
     """
-    _need(user, "read")
+    need(user.role, "read")
     change = session.get(RiskChange, change_id)
     if change is None or not _in_scope(session, user, change.firm_id):
         raise NotFoundError(CHANGE_NOT_FOUND)
@@ -257,7 +250,7 @@ def propose(
         An unknown action, a missing firm_id, entry_id, title or severity, a bad field,
         or an update that changes nothing.
     """
-    _need(user, "propose")
+    need(user.role, "propose")
     if action not in ACTIONS:
         raise InvalidRequestError(
             f"Unknown action '{action}'; use create, update or delete."
@@ -318,7 +311,7 @@ def propose(
 def _decidable(
     session: Session, change_id: int, user: User, verb: str
 ) -> tuple[RiskChange, dict[str, Any]]:
-    _need(user, "approve")
+    need(user.role, "approve")
     change = get_change(session, user, change_id)
     if change.proposed_by == user.id:
         raise SelfApprovalError(f"You cannot {verb} your own proposal; another approver must.")

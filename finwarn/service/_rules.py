@@ -19,10 +19,9 @@ from finwarn.service._domain_errors import (
     ConflictError,
     InvalidRequestError,
     NotFoundError,
-    PermissionDeniedError,
+    need,
 )
 from finwarn.service._rule_params import parse_rule_params, rule_warnings
-from finwarn.service._security import role_can
 from finwarn.service._tables import Alert, AlertRule, Portfolio, User
 
 __all__ = [
@@ -41,17 +40,12 @@ PORTFOLIO_NOT_FOUND = "Portfolio not found"
 # --------------------------------------------------------------------------- permissions
 
 
-def _need(user: User, permission: str) -> None:
-    if not role_can(user.role, permission):
-        raise PermissionDeniedError.for_role(user.role, permission)
-
-
 # --------------------------------------------------------------------------- rules
 
 
 def list_rules(session: Session, user: User, *, portfolio_id: int | None = None) -> list[AlertRule]:
     """The alert rules of the user's portfolios (of one of them, if given)."""
-    _need(user, "read")
+    need(user.role, "read")
     scope = portfolio_ids(session, user)
     query = select(AlertRule).where(AlertRule.portfolio_id.in_(scope))
     if portfolio_id is not None:
@@ -67,7 +61,7 @@ def get_rule(session: Session, user: User, rule_id: int) -> AlertRule:
     NotFoundError
         ``"Alert rule not found"``, for a missing rule and a rule of another portfolio.
     """
-    _need(user, "read")
+    need(user.role, "read")
     rule = session.get(AlertRule, rule_id)
     if rule is None or rule.portfolio_id not in portfolio_ids(session, user):
         raise NotFoundError(RULE_NOT_FOUND)
@@ -100,7 +94,7 @@ def create_rule(
     InvalidRequestError
         Invalid kind or params, or an empty name.
     """
-    _need(user, "rules")
+    need(user.role, "rules")
     portfolio = session.get(Portfolio, portfolio_id)
     if portfolio is None or portfolio.id not in portfolio_ids(session, user):
         raise NotFoundError(PORTFOLIO_NOT_FOUND)
@@ -144,7 +138,7 @@ def update_rule(
     PermissionDeniedError, NotFoundError, InvalidRequestError
         As :func:`create_rule`; ``"Alert rule not found"`` for a rule out of scope.
     """
-    _need(user, "rules")
+    need(user.role, "rules")
     rule = get_rule(session, user, rule_id)
     before = snapshot(rule)
     warnings: list[str] = []
@@ -173,7 +167,7 @@ def delete_rule(session: Session, user: User, rule_id: int) -> None:
     PermissionDeniedError, NotFoundError
         As :func:`update_rule`.
     """
-    _need(user, "rules")
+    need(user.role, "rules")
     rule = get_rule(session, user, rule_id)
     raised = session.scalar(select(func.count()).where(Alert.rule_id == rule.id)) or 0
     if raised:

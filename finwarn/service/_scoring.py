@@ -31,7 +31,13 @@ from sqlalchemy.orm import Session
 from finwarn._io import atomic_write
 from finwarn.cleaning import sparse_rows
 from finwarn.exceptions import ModelCompatibilityError
-from finwarn.explain import explain_model, peer_groups, peer_percentiles, reason_codes
+from finwarn.explain import (
+    REASON_COLUMNS,
+    explain_model,
+    peer_groups,
+    peer_percentiles,
+    reason_codes,
+)
 from finwarn.service._audit import record
 from finwarn.service._domain_errors import ConflictError, InvalidRequestError
 from finwarn.service._frames import NO_PERIOD, json_number, load_portfolios
@@ -78,18 +84,8 @@ N_REASONS = 5
 #: records, and the peers their percentiles are taken among (as the core's 2,000).
 BACKGROUND_ROWS = 2_000
 _NAN = float("nan")
-_REASON_KEYS = (
-    "order",
-    "feature",
-    "name",
-    "dimension",
-    "value",
-    "percentile",
-    "peer_group",
-    "effect",
-    "text",
-    "contribution",
-)
+# what a stored reason holds: the core's reason columns but the firm-period it is about
+_REASON_KEYS = tuple(c for c in REASON_COLUMNS if c not in ("entity", "period"))
 
 
 # --------------------------------------------------------------------------- model cache
@@ -189,19 +185,9 @@ class ModelCache:
             return model_id in self._models
 
 
-_CACHE_LOCK = threading.Lock()
-
-
 def model_cache(state: Any) -> ModelCache:
-    """The :class:`ModelCache` of an application's ``state`` (created on first use)."""
-    cache = getattr(state, "models", None)
-    if cache is None:
-        with _CACHE_LOCK:
-            cache = getattr(state, "models", None)
-            if cache is None:
-                cache = ModelCache()
-                state.models = cache
-    return cache
+    """The :class:`ModelCache` of an application's ``state`` (made by ``create_app``)."""
+    return cast(ModelCache, state.models)
 
 
 # --------------------------------------------------------------------------- queries

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from finwarn.data import validate_frame
 from finwarn.service import _alerting
 from finwarn.service._domain_errors import InvalidRequestError
-from finwarn.service._scoring import N_REASONS, RecordFeatures
+from finwarn.service._scoring import N_REASONS, ModelCache, RecordFeatures
 from finwarn.service._tables import Alert, AuditEvent, Firm, Observation, Score
 from finwarn.workflow import FeatureSpec, build_features, known_columns
 from tests.service._data_plane import API, csv_bytes, panel, train_active, upload
@@ -297,7 +297,7 @@ def test_a_lost_model_file_is_named(client, world, scored):
     model_id, _ = scored
     path = world.settings.data_dir / "models" / f"{model_id}.joblib"
     path.unlink()
-    client.app.state.models = None  # as after a restart: nothing cached
+    client.app.state.models = ModelCache()  # as after a restart: nothing cached
     answer = client.post(
         f"{API}/scores/single", json={"values": {}}, headers=world.headers("analyst")
     )

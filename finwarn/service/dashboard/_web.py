@@ -45,7 +45,13 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 import finwarn
 from finwarn.report import _format as fmt
 from finwarn.report._svg import level_colours
-from finwarn.service._deps import SESSION_COOKIE, SessionDep, SettingsDep, user_from_token
+from finwarn.service._deps import (
+    SESSION_COOKIE,
+    SessionDep,
+    SettingsDep,
+    check_permission,
+    user_from_token,
+)
 from finwarn.service._domain_errors import GovernanceError
 from finwarn.service._security import csrf_token, keyed_digest, role_can
 from finwarn.service._settings import Settings
@@ -120,8 +126,7 @@ NAVIGATION: tuple[tuple[str, str, str], ...] = (
 def _when(value: datetime | None) -> str:
     if value is None:
         return fmt.MISSING
-    moment = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _period(value: Any) -> str:
@@ -326,12 +331,7 @@ def page_require(permission: str) -> Callable[[User], User]:
     """A page dependency that lets through only roles holding ``permission`` (else 403)."""
 
     def check(user: PageUser) -> User:
-        if not role_can(user.role, permission):
-            raise HTTPException(
-                status.HTTP_403_FORBIDDEN,
-                detail=f"The {user.role} role may not do this (it needs '{permission}').",
-            )
-        return user
+        return check_permission(user, permission)
 
     return check
 

@@ -75,7 +75,8 @@ def scope_of(session: Session, user: User, portfolio_id: int | None = None) -> S
 
 
 def aware(moment: datetime | None) -> datetime:
-    # SQLite gives naive datetimes back; they are UTC
+    """``moment`` as an aware datetime (naive ones, e.g. parsed from old text, are UTC);
+    None sorts first."""
     if moment is None:
         return datetime.min.replace(tzinfo=UTC)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
