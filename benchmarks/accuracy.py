@@ -404,6 +404,11 @@ def render(results: dict[str, dict[str, Any]], seconds: dict[str, float]) -> str
         )
     lines += [markdown_table(pd.DataFrame(data_rows)), ""]
     lines += ["## The issue's targets", "", *_checks(results), ""]
+    lines += [
+        "`accuracy_levers.md` (`benchmarks/accuracy_levers.py`) tries further LightGBM "
+        "settings, ensemble weights and members on these same splits.",
+        "",
+    ]
     for data in DATASETS:
         result = results[f"cv:{data}"]
         lines += [f"## {data}", "", _model_table(_summary(result), CV_METRICS), ""]
