@@ -146,8 +146,17 @@ def render(results: dict[str, dict[str, tuple[list[float], list[float], float]]]
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", default=",".join(DATASETS), help="data sets, comma-separated")
-    parser.add_argument("--out", type=Path, default=DOCS / "accuracy_levers.md")
+    parser.add_argument(
+        "--data",
+        default=",".join(DATASETS),
+        help=f"data sets, comma-separated (default all: {','.join(DATASETS)})",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=DOCS / "accuracy_levers.md",
+        help="the Markdown file to write (default docs/benchmarks/accuracy_levers.md)",
+    )
     parser.add_argument("--jobs", type=int, default=2, help="processes (default 2)")
     args = parser.parse_args(argv)
     datasets = [d.strip() for d in args.data.split(",") if d.strip()]
