@@ -15,10 +15,12 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -257,7 +259,34 @@ class AlertRule(Base):
 
 
 class Alert(Base):
+    """An alert about a firm-period: raised by a model (no rule) or by an alert rule.
+
+    At most one per firm, period and rule, and one per firm, period and model among the
+    model's own alerts: two partial unique indexes (revision 0002) make the database
+    refuse the duplicate that two concurrent scorings of one portfolio would add.
+    """
+
     __tablename__ = "alerts"
+    __table_args__ = (
+        Index(
+            "uq_alerts_rule",
+            "firm_id",
+            "period",
+            "rule_id",
+            unique=True,
+            sqlite_where=text("rule_id IS NOT NULL"),
+            postgresql_where=text("rule_id IS NOT NULL"),
+        ),
+        Index(
+            "uq_alerts_model",
+            "firm_id",
+            "period",
+            "model_id",
+            unique=True,
+            sqlite_where=text("rule_id IS NULL"),
+            postgresql_where=text("rule_id IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id", ondelete="CASCADE"), index=True)

@@ -306,3 +306,88 @@ def test_a_lost_model_file_is_named(client, world, scored):
         "detail": f"Model {model_id} cannot be loaded: {path}: model file not found; train one "
         "first."
     }
+
+
+def _race_on_new_firm_periods(world, model_id, monkeypatch, *, times: int) -> list:
+    """Let another scoring commit a score for a firm-period being scored: once in each of
+    the first ``times`` scoring attempts.
+
+    It commits between the attempt's read of the stored scores and its write, as a
+    second request scoring the same portfolio at the same moment would.
+    """
+    from finwarn.service import _scoring
+    from finwarn.service.routers import scores
+
+    original = _scoring.reason_dicts
+    original_batch = scores.batch_score
+    raced: list[tuple[int, int]] = []
+    attempts: list[int] = []
+
+    def attempt(*args, **kwargs):
+        attempts.append(len(attempts))
+        return original_batch(*args, **kwargs)
+
+    def race(frame):
+        entity, period = str(frame["entity"].iloc[0]), int(frame["period"].iloc[0])
+        with world.db.session() as other:
+            firm = other.scalars(
+                select(Firm).where(Firm.portfolio_id == world.own.id, Firm.code == entity)
+            ).one()
+            stored = other.scalars(
+                select(Score).where(Score.firm_id == firm.id, Score.period == period)
+            ).first()
+            if len(raced) < min(times, len(attempts)) and stored is None:
+                other.add(
+                    Score(
+                        firm_id=firm.id,
+                        period=period,
+                        model_id=model_id,
+                        probability=0.5,
+                        level="light",
+                        rank=1,
+                    )
+                )
+                raced.append((firm.id, period))
+        return original(frame)
+
+    monkeypatch.setattr(_scoring, "reason_dicts", race)
+    monkeypatch.setattr(scores, "batch_score", attempt)
+    return raced
+
+
+def test_batch_scoring_retries_after_a_concurrent_scoring_committed_first(
+    client, world, monkeypatch
+):
+    assert upload(client, world, csv_bytes(panel())).status_code == 201
+    model_id = train_active(world)
+    raced = _race_on_new_firm_periods(world, model_id, monkeypatch, times=1)
+    answer = client.post(f"{API}/scores/batch", json={}, headers=world.headers("analyst"))
+    assert answer.status_code == 200, answer.text
+    assert len(raced) == 1
+    firm_id, period = raced[0]
+    with world.db.session() as session:
+        scores = session.scalars(select(Score)).all()
+        events = session.scalars(select(AuditEvent).where(AuditEvent.action == "score")).all()
+        alerts = session.execute(select(Alert.firm_id, Alert.period, Alert.rule_id)).all()
+    assert answer.json()["scored"] == len(scores)
+    assert len({(s.firm_id, s.period) for s in scores}) == len(scores)
+    # the second attempt updated the score the other scoring stored
+    raced_score = next(s for s in scores if (s.firm_id, s.period) == (firm_id, period))
+    assert raced_score.probability != 0.5 and raced_score.reasons
+    assert len(events) == 1  # the failed attempt's audit event was rolled back
+    assert answer.json()["alerts"] == len(alerts) == len(set(alerts))
+
+
+def test_batch_scoring_answers_409_when_it_collides_twice(client, world, monkeypatch):
+    assert upload(client, world, csv_bytes(panel())).status_code == 201
+    model_id = train_active(world)
+    raced = _race_on_new_firm_periods(world, model_id, monkeypatch, times=2)
+    answer = client.post(f"{API}/scores/batch", json={}, headers=world.headers("analyst"))
+    assert answer.status_code == 409
+    assert answer.json() == {
+        "detail": "Another scoring of these firms was stored at the same time; score again."
+    }
+    assert len(raced) == 2
+    with world.db.session() as session:  # only the other scoring's two scores are stored
+        assert len(session.scalars(select(Score)).all()) == 2
+        assert session.scalars(select(AuditEvent).where(AuditEvent.action == "score")).all() == []

@@ -7,10 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from finwarn.service._audit import record
 from finwarn.service._deps import SessionDep, get_firm, get_portfolio, portfolio_ids, require
-from finwarn.service._domain_errors import GovernanceError, as_http
+from finwarn.service._domain_errors import ConflictError, GovernanceError, as_http
 from finwarn.service._scoring import batch_score, model_cache, score_record
 from finwarn.service._tables import Firm, Score, User
 from finwarn.service.routers._params import NO_NUL, BodyId, Limit, Offset, QueryId
@@ -21,6 +22,19 @@ __all__ = ["router"]
 router = APIRouter(prefix="/scores", tags=["scores"])
 Reader = Annotated[User, Depends(require("read"))]
 Scorer = Annotated[User, Depends(require("score"))]
+# a batch scoring that collides with a concurrent one runs once more, then answers 409
+_ATTEMPTS = 2
+
+
+def _collision(error: IntegrityError | OperationalError) -> bool:
+    """Whether ``error`` means a concurrent transaction stored the same rows first."""
+    if isinstance(error, IntegrityError):
+        return True
+    message = str(error.orig).lower()
+    return any(
+        sign in message
+        for sign in ("database is locked", "deadlock detected", "could not serialize")
+    )
 
 
 class BatchRequest(BaseModel):
@@ -88,22 +102,37 @@ def score_batch(
         ids = [get_portfolio(session, user, body.portfolio_id).id]
     else:
         ids = portfolio_ids(session, user)
-    try:
-        result = batch_score(
-            session, model_cache(request.app.state), ids, all_periods=body.all_periods
-        )
-    except GovernanceError as error:
-        raise as_http(error) from None
-    after = {
-        "model_id": result.model_id,
-        "portfolio_ids": ids,
-        "all_periods": body.all_periods,
-        "scored": result.scored,
-        "by_level": result.by_level,
-        "alerts": result.alerts,
-    }
-    record(session, user, "score", "scores", body.portfolio_id, after=after)
-    session.commit()
+    # Another scoring of the same firms may commit first: its new scores or alerts then
+    # collide with this one's (unique constraints; on SQLite, a stale snapshot). The
+    # second attempt starts after that commit and updates what it stored instead.
+    for attempt in range(_ATTEMPTS):
+        try:
+            result = batch_score(
+                session, model_cache(request.app.state), ids, all_periods=body.all_periods
+            )
+            after = {
+                "model_id": result.model_id,
+                "portfolio_ids": ids,
+                "all_periods": body.all_periods,
+                "scored": result.scored,
+                "by_level": result.by_level,
+                "alerts": result.alerts,
+            }
+            record(session, user, "score", "scores", body.portfolio_id, after=after)
+            session.commit()
+            break
+        except GovernanceError as error:
+            raise as_http(error) from None
+        except (IntegrityError, OperationalError) as error:
+            session.rollback()
+            if not _collision(error):
+                raise
+            if attempt + 1 == _ATTEMPTS:
+                raise as_http(
+                    ConflictError(
+                        "Another scoring of these firms was stored at the same time; score again."
+                    )
+                ) from None
     return BatchResponse(
         model_id=result.model_id,
         scored=result.scored,
