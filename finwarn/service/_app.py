@@ -22,8 +22,9 @@ from finwarn.service._audit import record, snapshot
 from finwarn.service._db import Database
 from finwarn.service._domain_errors import GovernanceError
 from finwarn.service._limits import BodyLimit
+from finwarn.service._login_limit import LoginLimiter
 from finwarn.service._scoring import ModelCache, active_model
-from finwarn.service._security import LoginLimiter, hash_password
+from finwarn.service._security import hash_password
 from finwarn.service._settings import Settings
 from finwarn.service._tables import User
 from finwarn.service.dashboard import STATIC_URL, static_files

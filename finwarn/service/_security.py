@@ -1,13 +1,10 @@
-"""Passwords, tokens, API keys, CSRF tokens, roles and the login rate limit."""
+"""Passwords, tokens, API keys, CSRF tokens and roles."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import secrets
-import threading
-import time
-from collections import deque
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -15,7 +12,6 @@ from argon2.exceptions import InvalidHashError, VerificationError
 __all__ = [
     "API_KEY_PREFIX",
     "PERMISSIONS",
-    "LoginLimiter",
     "csrf_token",
     "hash_password",
     "keyed_digest",
@@ -106,44 +102,3 @@ def split_api_key(key: str) -> str | None:
 def csrf_token(secret: bytes, session_token: str) -> str:
     """The CSRF token of a dashboard session (bound to the session, never stored)."""
     return hmac.new(secret, b"csrf:" + session_token.encode(), hashlib.sha256).hexdigest()
-
-
-class LoginLimiter:
-    """Failed logins allowed per key (user name, client address) in a sliding window.
-
-    Kept in memory, so the limit holds per server process.
-    """
-
-    def __init__(self, attempts: int, window_seconds: float) -> None:
-        self.attempts = attempts
-        self.window = window_seconds
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        failures = self._failures.setdefault(key, deque())
-        while failures and failures[0] <= now - self.window:
-            failures.popleft()
-        return failures
-
-    def retry_after(self, *keys: str) -> float:
-        """Seconds until a login for these keys may be tried again (0: now)."""
-        now = time.monotonic()
-        wait = 0.0
-        with self._lock:
-            for key in keys:
-                failures = self._recent(key, now)
-                if len(failures) >= self.attempts:
-                    wait = max(wait, failures[0] + self.window - now)
-        return wait
-
-    def failed(self, *keys: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            for key in keys:
-                self._recent(key, now).append(now)
-
-    def succeeded(self, *keys: str) -> None:
-        with self._lock:
-            for key in keys:
-                self._failures.pop(key, None)

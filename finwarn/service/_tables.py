@@ -34,6 +34,7 @@ __all__ = [
     "Base",
     "Firm",
     "Grant",
+    "LoginFailure",
     "ModelRecord",
     "Observation",
     "Portfolio",
@@ -361,3 +362,17 @@ class AuditEvent(Base):
     entity_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class LoginFailure(Base):
+    """A failed login, by user name and by client address (the login rate limit's memory).
+
+    Kept in the database so that every server process (``--workers``) counts the same
+    failures; rows older than the limit's window are pruned as new ones arrive.
+    """
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+from datetime import UTC, datetime, timedelta
+
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from finwarn.service import Settings, SettingsError, create_app, load_settings
 from finwarn.service._db import Database
-from finwarn.service._tables import AuditEvent
+from finwarn.service._login_limit import LoginLimiter
+from finwarn.service._tables import AuditEvent, LoginFailure
 from tests.service.conftest import PASSWORD, SECRET, TestClient, make_settings, seed_world
 
 
@@ -46,6 +50,50 @@ def test_login_rate_limit(client, world):
     assert limited.status_code == 429
     assert limited.json()["detail"].startswith("Too many failed logins; try again in ")
     assert int(limited.headers["retry-after"]) > 0
+
+
+def test_login_rate_limit_holds_across_server_processes(tmp_path, database_url):
+    """Two apps on one database stand for two ``--workers`` processes: one limit."""
+    settings = make_settings(tmp_path, database_url)
+    bad = {"username": "viewer", "password": "wrong password"}
+    good = {"username": "viewer", "password": PASSWORD}
+    with TestClient(create_app(settings)) as first, TestClient(create_app(settings)) as second:
+        seed_world(first.app.state.db, settings)  # type: ignore[attr-defined]
+        for attempt in range(settings.login_attempts):
+            client = (first, second)[attempt % 2]
+            assert client.post("/api/v1/auth/login", json=bad).status_code == 401
+        for client in (first, second):
+            assert client.post("/api/v1/auth/login", json=good).status_code == 429
+
+
+def test_login_failures_slide_out_of_the_window(sqlite_url):
+    db = Database(sqlite_url)
+    db.migrate()
+    limiter = LoginLimiter(attempts=2, window_seconds=60)
+    now = datetime.now(UTC)
+    try:
+        with db.session() as session:
+            session.add_all(
+                LoginFailure(key="user:a", at=now - timedelta(seconds=ago)) for ago in (90, 50, 20)
+            )
+        with db.session() as session:
+            wait = limiter.retry_after(session, "user:a", "client:x")
+        # two failures are in the window; the older (50 s ago) leaves it in about 10 s
+        assert 9 < wait <= 10
+        long_name = "user:" + "x" * 300  # stored as its digest, still counted
+        digest = "sha256:" + hashlib.sha256(long_name.encode()).hexdigest()
+        with db.session() as session:
+            limiter.failed(session, "user:b", long_name)  # also prunes the 90 s old row
+        with db.session() as session:
+            keys = sorted(session.scalars(select(LoginFailure.key)))
+            assert keys == [digest, "user:a", "user:a", "user:b"]
+            assert limiter.retry_after(session, long_name) == 0  # one failure of two
+            limiter.succeeded(session, "user:a")
+        with db.session() as session:
+            assert limiter.retry_after(session, "user:a") == 0
+            assert sorted(session.scalars(select(LoginFailure.key))) == [digest, "user:b"]
+    finally:
+        db.dispose()
 
 
 def test_inactive_user_cannot_log_in(client, world):

@@ -24,7 +24,7 @@ def test_migrated_schema_matches_the_tables(database_url):
         with db.engine.connect() as connection:
             context = MigrationContext.configure(connection)
             assert compare_metadata(context, Base.metadata) == []
-            assert context.get_current_revision() == "0002"
+            assert context.get_current_revision() == "0003"
     finally:
         db.dispose()
 

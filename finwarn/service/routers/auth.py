@@ -51,7 +51,7 @@ def login_user(
     limiter = request.app.state.login_limiter
     client = request.client.host if request.client else "unknown"
     keys = (f"user:{username.lower()}", f"client:{client}")
-    wait = limiter.retry_after(*keys)
+    wait = limiter.retry_after(session, *keys)
     if wait > 0:
         raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS,
@@ -60,11 +60,11 @@ def login_user(
         )
     user = session.scalar(select(User).where(User.username == username))
     if user is None or not user.active or not verify_password(user.password_hash, password):
-        limiter.failed(*keys)
+        limiter.failed(session, *keys)
         record(session, None, "login_failed", "user", None, after={"username": username})
         session.commit()
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail=BAD_LOGIN)
-    limiter.succeeded(*keys)
+    limiter.succeeded(session, *keys)
     token = new_token()
     expires = datetime.now(UTC) + timedelta(hours=settings.session_hours)
     session.add(
