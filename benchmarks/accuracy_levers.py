@@ -23,6 +23,7 @@ The shared data sets are read from ``../shared/data`` (``FINWARN_DATA_DIR`` to c
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import platform
 import sys
@@ -65,19 +66,25 @@ LEVERS: dict[str, tuple[str, dict[str, Any]]] = {
 }
 
 
+@functools.cache
+def _rows(data: str):
+    """The rows and labels of ``accuracy.md`` for one data set, read once per process."""
+    from finwarn.workflow import build_features, labelled_rows
+
+    loaded = _load(data)
+    prepared = build_features(loaded)
+    use, _ = labelled_rows(loaded, prepared)
+    return prepared.model_input(use), np.asarray(prepared.y[use], dtype=int)  # type: ignore[index]
+
+
 def _one(data: str, label: str) -> tuple[str, str, list[float], list[float], float]:
     """One lever on one data set: the ROC-AUC and PR-AUC of each test fold."""
     from sklearn.metrics import average_precision_score, roc_auc_score
     from sklearn.model_selection import RepeatedStratifiedKFold
 
     from finwarn.models import make_model
-    from finwarn.workflow import build_features, labelled_rows
 
-    loaded = _load(data)
-    prepared = build_features(loaded)
-    use, _ = labelled_rows(loaded, prepared)
-    X = prepared.model_input(use)
-    y = np.asarray(prepared.y[use], dtype=int)  # type: ignore[index]
+    X, y = _rows(data)
     name, params = LEVERS[label]
     splits = RepeatedStratifiedKFold(n_splits=5, n_repeats=2, random_state=SEED).split(X, y)
     roc, pr = [], []

@@ -100,6 +100,26 @@ def _number(value: float) -> str:
     return format_value(value)
 
 
+def _reaches(level: str, floor: str, order: Sequence[str]) -> bool:
+    """Whether ``level`` is ``floor`` or worse in ``order`` (False for unknown levels)."""
+    rank, lowest = _rank(level, order), _rank(floor, order)
+    return rank is not None and lowest is not None and rank >= lowest
+
+
+def _open_alert(
+    score: Score, model: ModelRecord, level: str, message: str, rule: AlertRule | None = None
+) -> Alert:
+    return Alert(
+        firm_id=score.firm_id,
+        period=score.period,
+        rule_id=None if rule is None else rule.id,
+        model_id=model.id,
+        level=level,
+        message=message,
+        status="open",
+    )
+
+
 def _threshold_alert(
     rule: AlertRule, params: ThresholdParams, score: Score, model: ModelRecord
 ) -> Alert | None:
@@ -112,33 +132,16 @@ def _threshold_alert(
         f"{indicator_name(params.indicator)} {_number(value)} {params.op} "
         f"{_number(params.value)} (rule '{rule.name}')"
     )
-    return Alert(
-        firm_id=score.firm_id,
-        period=score.period,
-        rule_id=rule.id,
-        model_id=model.id,
-        level=params.level,
-        message=message,
-        status="open",
-    )
+    return _open_alert(score, model, params.level, message, rule)
 
 
 def _level_alert(
     rule: AlertRule, params: LevelParams, score: Score, model: ModelRecord
 ) -> Alert | None:
-    order = model_levels(model)
-    rank, floor = _rank(score.level, order), _rank(params.at_least, order)
-    if rank is None or floor is None or rank < floor:
+    if not _reaches(score.level, params.at_least, model_levels(model)):
         return None
-    return Alert(
-        firm_id=score.firm_id,
-        period=score.period,
-        rule_id=rule.id,
-        model_id=model.id,
-        level=score.level,
-        message=f"Level {score.level} is at or above {params.at_least} (rule '{rule.name}')",
-        status="open",
-    )
+    message = f"Level {score.level} is at or above {params.at_least} (rule '{rule.name}')"
+    return _open_alert(score, model, score.level, message, rule)
 
 
 def _migration_alert(
@@ -162,34 +165,17 @@ def _migration_alert(
         f"{direction.capitalize()} from {before_level} ({_period(before_period)}) to "
         f"{score.level} ({_period(score.period)}) (rule '{rule.name}')"
     )
-    return Alert(
-        firm_id=score.firm_id,
-        period=score.period,
-        rule_id=rule.id,
-        model_id=model.id,
-        level=score.level,
-        message=message,
-        status="open",
-    )
+    return _open_alert(score, model, score.level, message, rule)
 
 
 def _model_alert(model: ModelRecord, score: Score, alert_level: str) -> Alert | None:
-    order = model_levels(model)
-    rank, floor = _rank(score.level, order), _rank(alert_level, order)
-    if rank is None or floor is None or rank < floor:
+    if not _reaches(score.level, alert_level, model_levels(model)):
         return None
     message = (
         f"Probability of distress {score.probability:.1%}: level {score.level}, at or above "
         f"the alert level {alert_level} (model '{model.name}')"
     )
-    return Alert(
-        firm_id=score.firm_id,
-        period=score.period,
-        model_id=model.id,
-        level=score.level,
-        message=message,
-        status="open",
-    )
+    return _open_alert(score, model, score.level, message)
 
 
 def _existing_keys(session: Session, firm_ids: Sequence[int]) -> set[tuple[str, int, int, int]]:

@@ -6,10 +6,12 @@ firms of the user's portfolios; every form post carries the session's CSRF token
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from sqlalchemy import delete
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
@@ -24,6 +26,7 @@ from finwarn.service._deps import (
     user_from_token,
 )
 from finwarn.service._domain_errors import GovernanceError, NotFoundError
+from finwarn.service._settings import Settings
 from finwarn.service._tables import RiskChange, SessionToken, User
 from finwarn.service.dashboard import views
 from finwarn.service.dashboard._web import (
@@ -387,6 +390,25 @@ def _decision_message(change: RiskChange) -> str:
     return f"Change #{change.id} approved: the entry was removed from the register."
 
 
+def _decide(
+    decide: Callable[[Session, int, User, str], RiskChange],
+    request: Request,
+    change_id: int,
+    user: User,
+    form: FormData,
+    session: Session,
+    settings: Settings,
+) -> Response:
+    """Approve or reject (``decide``) a change, then back to the register with a message."""
+    try:
+        change = decide(session, change_id, user, _form_text(form, "comment") or "")
+    except GovernanceError as error:
+        return _refused(request, session, user, error)
+    response = redirect(request, "/register")
+    set_flash(response, settings, "ok", _decision_message(change))
+    return response
+
+
 @router.post("/register/changes/{change_id}/approve")
 def approve_change(
     request: Request,
@@ -397,13 +419,7 @@ def approve_change(
     settings: SettingsDep,
 ) -> Response:
     """Approve a pending change (not one's own) and apply it to the register."""
-    try:
-        change = register.approve(session, change_id, user, _form_text(form, "comment") or "")
-    except GovernanceError as error:
-        return _refused(request, session, user, error)
-    response = redirect(request, "/register")
-    set_flash(response, settings, "ok", _decision_message(change))
-    return response
+    return _decide(register.approve, request, change_id, user, form, session, settings)
 
 
 @router.post("/register/changes/{change_id}/reject")
@@ -416,13 +432,7 @@ def reject_change(
     settings: SettingsDep,
 ) -> Response:
     """Reject a pending change (not one's own); a comment says why."""
-    try:
-        change = register.reject(session, change_id, user, _form_text(form, "comment") or "")
-    except GovernanceError as error:
-        return _refused(request, session, user, error)
-    response = redirect(request, "/register")
-    set_flash(response, settings, "ok", _decision_message(change))
-    return response
+    return _decide(register.reject, request, change_id, user, form, session, settings)
 
 
 @router.get("/audit")

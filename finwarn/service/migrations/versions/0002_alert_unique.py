@@ -25,6 +25,12 @@ logger = logging.getLogger("finwarn.service.migrations")
 
 _STATUS_ORDER = ("open", "acknowledged", "closed")
 
+
+def _advance(status: str) -> int:
+    """How far an alert's handling went (an unknown status counts as not started)."""
+    return _STATUS_ORDER.index(status) if status in _STATUS_ORDER else -1
+
+
 # index name -> (key columns, partial condition)
 _INDEXES = {
     "uq_alerts_rule": (("firm_id", "period", "rule_id"), "rule_id IS NOT NULL"),
@@ -46,13 +52,8 @@ def _merge_twins(columns: tuple[str, ...], condition: str) -> None:
     for key, members in groups.items():
         if len(members) < 2:
             continue
-        keep = members[0][0]
-        statuses = [status for _, status in members]
-        status = max(
-            statuses,
-            key=lambda s: _STATUS_ORDER.index(s) if s in _STATUS_ORDER else -1,
-        )
-        twins = [alert_id for alert_id, _ in members[1:]]
+        keep, twins = members[0][0], [alert_id for alert_id, _ in members[1:]]
+        status = max((status for _, status in members), key=_advance)
         bind.execute(
             sa.text("UPDATE alerts SET status = :status WHERE id = :id"),
             {"status": status, "id": keep},
@@ -64,12 +65,11 @@ def _merge_twins(columns: tuple[str, ...], condition: str) -> None:
             {"ids": twins},
         )
         logger.warning(
-            "alerts %s duplicated alert %s (%s = %s); merged into %s with status %s",
+            "alerts %s duplicated alert %s (%s = %s); merged into it with status %s",
             twins,
             keep,
             ", ".join(columns),
             key,
-            keep,
             status,
         )
 
